@@ -1,0 +1,60 @@
+"""Export: JSON and CSV that import back to exactly the same data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import Any
+
+from .model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(text: str) -> str:
+    """Prefix a quote so spreadsheets show the text instead of running it.
+
+    The importer strips that quote again (see `unguard_formula`), so the round trip is lossless.
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unguard_formula(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+def to_json(orgs: list[Organisation], streams: list[Stream]) -> str:
+    doc = {"organisations": [asdict(o) for o in orgs], "streams": [asdict(s) for s in streams]}
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return guard_formula(str(value))
+
+
+def to_csv(records: list[Organisation] | list[Stream], columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        row = asdict(record)
+        writer.writerow([_cell(row[c]) for c in columns])
+    return out.getvalue()
+
+
+def organisations_csv(orgs: list[Organisation]) -> str:
+    return to_csv(orgs, ORG_FIELDS)
+
+
+def streams_csv(streams: list[Stream]) -> str:
+    return to_csv(streams, STREAM_FIELDS)

@@ -1,0 +1,76 @@
+"""Import: any number of files, validated together, written as one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, ValidationFailed
+from .model import Organisation, Stream
+from .readers import Table, read_file
+from .store import Store, organisations
+from .validate import parse_organisation, parse_stream
+
+
+@dataclass
+class ImportReport:
+    organisations: int
+    streams: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def parse_tables(tables: list[Table], problems: list[Problem]) -> tuple[list[Organisation], list[Stream], list]:
+    """Validate every row. Returns the valid records and, for every stream row
+    (valid or not), its (source, row, org_id) so owners can be checked."""
+    orgs: list[Organisation] = []
+    strs: list[Stream] = []
+    seen: dict[tuple[str, str], str] = {}
+    owners: list[tuple[str, int, str]] = []
+    for table in tables:
+        parse = parse_organisation if table.kind == "organisations" else parse_stream
+        for row_no, raw in table.rows:
+            record, row_problems = parse(raw, table.decimal_comma)
+            problems.extend(Problem(table.source, row_no, col, msg) for col, msg in row_problems)
+            raw_id = str(raw.get("id") or "").strip()
+            if raw_id:
+                key = (table.kind, raw_id)
+                if key in seen:
+                    problems.append(Problem(table.source, row_no, "id",
+                                            f"duplicate id {raw_id!r} (first seen in {seen[key]})"))
+                    continue
+                seen[key] = f"{table.source}, row {row_no}"
+            if table.kind == "streams" and str(raw.get("org_id") or "").strip():
+                owners.append((table.source, row_no, str(raw["org_id"]).strip()))
+            if record is not None:
+                (orgs if table.kind == "organisations" else strs).append(record)
+    return orgs, strs, owners
+
+
+def import_files(store: Store, paths: list[Path], uploads: dict[str, bytes] | None = None,
+                 dry_run: bool = False) -> ImportReport:
+    """Validate all files and write them in one transaction, or raise ValidationFailed.
+
+    `uploads` maps file names to bytes (for the web upload page); `dry_run`
+    validates against the store but writes nothing.
+    """
+    problems: list[Problem] = []
+    tables: list[Table] = []
+    for path in paths:
+        tables += read_file(Path(path), problems)
+    for name, data in (uploads or {}).items():
+        tables += read_file(Path(name), problems, data)
+    orgs, strs, owners = parse_tables(tables, problems)
+    with store.transaction() as conn:
+        known_orgs = store.ids(conn, organisations) | {o.id for o in orgs}
+        for source, row_no, org_id in owners:
+            if org_id not in known_orgs:
+                problems.append(Problem(source, row_no, "org_id",
+                                        f"owner organisation {org_id!r} is neither in the store nor in the files"))
+        if problems:
+            raise ValidationFailed(problems)
+        counts = store.upsert(conn, orgs, strs)
+        if dry_run:
+            conn.rollback()
+    return ImportReport(len(orgs), len(strs), **counts)

@@ -1,0 +1,229 @@
+"""Reading tables from the files facilitators have: CSV, Excel .xlsx and JSON.
+
+A reader yields `Table`s of raw rows; it never validates domain values. File
+format problems become `Problem`s with file, row and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .exporter import unguard_formula
+from .validate import ORG_SPEC, REQUIRED_ORG_COLUMNS, REQUIRED_STREAM_COLUMNS, STREAM_SPEC
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+KNOWN_COLUMNS = {"organisations": set(ORG_SPEC), "streams": set(STREAM_SPEC)}
+
+
+@dataclass
+class Table:
+    source: str                      # file name, with the sheet for Excel
+    kind: str                        # "organisations" or "streams"
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    decimal_comma: bool = False
+
+
+def _norm_header(name: Any) -> str:
+    return str(name if name is not None else "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _table_kind(source: str, header: list[str], problems: list[Problem], hint: str = "") -> str | None:
+    if hint in KNOWN_COLUMNS:
+        return hint
+    cols = set(header)
+    if {"direction", "org_id"} & cols:
+        return "streams"
+    if {"kind", "name"} & cols:
+        return "organisations"
+    problems.append(Problem(source, 1, None, "cannot tell whether this table holds organisations "
+                            "(needs columns id, name, kind, ...) or streams (needs id, org_id, direction, ...)"))
+    return None
+
+
+def _check_header(source: str, kind: str, header: list[str], problems: list[Problem]) -> bool:
+    ok = True
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(source, 1, name, "column appears twice"))
+            ok = False
+        seen.add(name)
+        if name and name not in KNOWN_COLUMNS[kind]:
+            problems.append(Problem(source, 1, name, f"unknown column; known {kind} columns: "
+                                    + ", ".join(sorted(KNOWN_COLUMNS[kind]))))
+            ok = False
+
+    required = REQUIRED_ORG_COLUMNS if kind == "organisations" else REQUIRED_STREAM_COLUMNS
+    for name in required:
+        if name not in seen:
+            problems.append(Problem(source, 1, name, "required column is missing"))
+            ok = False
+    return ok
+
+
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise ValueError(f"{source}: text is neither UTF-8 nor Windows-1252 (bad byte at offset "
+                         f"{utf8_error.start})") from None
+
+
+def read_csv(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
+    try:
+        text, _encoding = decode(data, name)
+    except ValueError as exc:
+        problems.append(Problem(name, None, None, str(exc).split(": ", 1)[1]))
+        return []
+    if "\x00" in text:
+        problems.append(Problem(name, None, None, "file contains NUL bytes: not a text CSV file"))
+        return []
+    first = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [_norm_header(h) for h in next(reader)]
+    except StopIteration:
+        problems.append(Problem(name, None, None, "file is empty"))
+        return []
+    except csv.Error as exc:
+        problems.append(Problem(name, 1, None, f"malformed CSV: {exc}"))
+        return []
+    kind = _table_kind(name, header, problems)
+    if kind is None or not _check_header(name, kind, header, problems):
+        return []
+    table = Table(name, kind, decimal_comma=(delimiter == ";"))
+    row_no = 1
+    try:
+        for values in reader:
+            row_no = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                problems.append(Problem(name, row_no, None,
+                                        f"row has {len(values)} fields, the header has {len(header)}"))
+                continue
+            table.rows.append((row_no, {h: unguard_formula(v) for h, v in zip(header, values)}))
+            if len(table.rows) > MAX_ROWS:
+                problems.append(Problem(name, row_no, None, f"more than {MAX_ROWS} rows"))
+                return []
+    except csv.Error as exc:
+        problems.append(Problem(name, row_no + 1, None, f"malformed CSV: {exc}"))
+    return [table]
+
+
+def read_xlsx(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
+    from openpyxl import load_workbook
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises assorted errors (zip, XML, KeyError) on corrupt files
+        problems.append(Problem(name, None, None, f"not a readable .xlsx workbook ({exc.__class__.__name__})"))
+        return []
+    tables = []
+    for sheet in book.worksheets:
+        source = f"{name} [{sheet.title}]"
+        rows = sheet.iter_rows(values_only=True)
+        try:
+            header = [_norm_header(h) for h in next(rows)]
+        except StopIteration:
+            continue
+        while header and header[-1] == "":
+            header.pop()
+        kind = _table_kind(source, header, problems, _norm_header(sheet.title))
+        if kind is None or not _check_header(source, kind, header, problems):
+            continue
+        table = Table(source, kind)
+        for row_no, values in enumerate(rows, start=2):
+            values = list(values[: len(header)])
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            table.rows.append((row_no, {h: _excel_cell(v) for h, v in zip(header, values)}))
+            if len(table.rows) > MAX_ROWS:
+                problems.append(Problem(source, row_no, None, f"more than {MAX_ROWS} rows"))
+                break
+        tables.append(table)
+    book.close()
+    return tables
+
+
+def _excel_cell(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def read_json(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
+    try:
+        text, _ = decode(data, name)
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        problems.append(Problem(name, None, None, f"not valid JSON: {str(exc)[:200]}"))
+        return []
+    if not isinstance(doc, dict) or not ({"organisations", "streams"} & doc.keys()):
+        problems.append(Problem(name, None, None,
+                                'expected an object {"organisations": [...], "streams": [...]}'))
+        return []
+    tables = []
+    for kind in ("organisations", "streams"):
+        items = doc.get(kind, [])
+        source = f"{name} [{kind}]"
+        if not isinstance(items, list):
+            problems.append(Problem(source, None, None, f'"{kind}" must be a list of objects'))
+            continue
+        if len(items) > MAX_ROWS:
+            problems.append(Problem(source, None, None, f"more than {MAX_ROWS} records"))
+            continue
+        table = Table(source, kind)
+        for index, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                problems.append(Problem(source, index, None, "each record must be a JSON object"))
+                continue
+            unknown = sorted(set(item) - KNOWN_COLUMNS[kind])
+            for col in unknown:
+                problems.append(Problem(source, index, col, "unknown field"))
+            table.rows.append((index, item))
+        tables.append(table)
+    return tables
+
+
+READERS = {".csv": read_csv, ".txt": read_csv, ".xlsx": read_xlsx, ".json": read_json}
+
+
+def read_file(path: Path, problems: list[Problem], data: bytes | None = None) -> list[Table]:
+    """Read one file (or its uploaded bytes) into tables; problems are appended."""
+    name = path.name
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        problems.append(Problem(name, None, None, f"unsupported file type {path.suffix!r}; "
+                                "use .csv, .xlsx or .json"))
+        return []
+    if data is None:
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                problems.append(Problem(name, None, None, f"file is larger than {MAX_BYTES // 2**20} MB"))
+                return []
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(name, None, None, f"cannot read file: {exc.strerror}"))
+            return []
+    elif len(data) > MAX_BYTES:
+        problems.append(Problem(name, None, None, f"file is larger than {MAX_BYTES // 2**20} MB"))
+        return []
+    return reader(name, data, problems)

@@ -1,0 +1,189 @@
+"""The embedded store: SQLite by default, any SQLAlchemy 2.x URL (PostgreSQL) works.
+
+Schema is created on first use; `meta.schema_version` records the layout so a
+later release can migrate older stores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+                        create_engine, event, select)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import ConfigError
+from .model import Organisation, Stream
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "sqlite:///matchmaker.db"
+
+metadata = MetaData()
+
+meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
+
+organisations = Table(
+    "organisations", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("sector", String(32), nullable=False),
+    Column("postcode", String(4), nullable=False),
+    Column("cvr", String(8)),
+    Column("nace", String(8)),
+    Column("employees", Float),
+    Column("turnover_eur", Float),
+    Column("balance_sheet_eur", Float),
+    Column("founded_year", Integer),
+    Column("closed_financial_years", Integer),
+    Column("in_difficulty", Boolean),
+    Column("primary_production", Boolean),
+    Column("de_minimis_eur", Float),
+    Column("competences", Text, nullable=False, default="[]"),
+    Column("profile", Text, nullable=False, default=""),
+    Column("invented", Boolean, nullable=False, default=False),
+)
+
+streams = Table(
+    "streams", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("org_id", String(64), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("direction", String(8), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("material", String(32), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("ewc", String(6)),
+    Column("quantity", Float),
+    Column("unit", String(16)),
+    Column("availability", String(16), nullable=False),
+    Column("months", Text, nullable=False, default="[]"),
+    Column("interval_days", Integer),
+    Column("price_dkk_per_unit", Float),
+    Column("treatment_cost_dkk_per_unit", Float),
+    Column("fate", String(32)),
+    Column("confidentiality", String(16), nullable=False),
+    Column("invented", Boolean, nullable=False, default=False),
+)
+
+_LIST_COLUMNS = {"competences", "months"}
+
+
+def resolve_url(db: str | None) -> str:
+    """--db wins, then MATCHMAKER_DB, then ./matchmaker.db. A bare path means SQLite."""
+    url = db or os.environ.get("MATCHMAKER_DB") or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Store:
+    """A handle on one store; every write goes through `transaction()`."""
+
+    def __init__(self, url: str | None = None):
+        self.url = resolve_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise ConfigError(f"cannot open store {self.url!r}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+                if found is None:
+                    conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                elif int(found) > SCHEMA_VERSION:
+                    raise ConfigError(f"store {self.url} has schema version {found}, newer than this "
+                                      f"Matchmaker ({SCHEMA_VERSION}); upgrade Matchmaker")
+        except SQLAlchemyError as exc:
+            raise ConfigError(f"cannot open store {self.url!r}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+
+    @property
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- reading -----------------------------------------------------------
+    def organisations(self) -> list[Organisation]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(organisations).order_by(organisations.c.id)).mappings()
+            return [Organisation(**_from_row(r)) for r in rows]
+
+    def streams(self) -> list[Stream]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(streams).order_by(streams.c.id)).mappings()
+            return [Stream(**_from_row(r)) for r in rows]
+
+    def organisation(self, org_id: str) -> Organisation | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(organisations).where(organisations.c.id == org_id)).mappings().first()
+        return Organisation(**_from_row(row)) if row else None
+
+    def stream(self, stream_id: str) -> Stream | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(streams).where(streams.c.id == stream_id)).mappings().first()
+        return Stream(**_from_row(row)) if row else None
+
+    def ids(self, conn: Connection, table: Table) -> set[str]:
+        return set(conn.execute(select(table.c.id)).scalars())
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(organisations.c.id).limit(1)).first() is None
+
+    # -- writing -----------------------------------------------------------
+    def upsert(self, conn: Connection, orgs: list[Organisation], strs: list[Stream]) -> dict[str, int]:
+        """Insert new records, update changed ones; report what changed."""
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        for table, records in ((organisations, orgs), (streams, strs)):
+            existing = {r["id"]: dict(r) for r in conn.execute(
+                select(table).where(table.c.id.in_([x.id for x in records]))).mappings()} if records else {}
+            for record in records:
+                row = _to_row(record)
+                old = existing.get(row["id"])
+                if old is None:
+                    conn.execute(table.insert().values(**row))
+                    counts["inserted"] += 1
+                elif old != row:
+                    conn.execute(table.update().where(table.c.id == row["id"]).values(**row))
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+        return counts
+
+
+def _to_row(record: Organisation | Stream) -> dict:
+    row = asdict(record)
+    for key in _LIST_COLUMNS & row.keys():
+        row[key] = json.dumps(row[key], ensure_ascii=False)
+    return row
+
+
+def _from_row(row) -> dict:
+    values = dict(row)
+    for key in _LIST_COLUMNS & values.keys():
+        values[key] = json.loads(values[key] or "[]")
+    return values
