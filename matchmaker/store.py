@@ -72,6 +72,17 @@ streams = Table(
     Column("invented", Boolean, nullable=False, default=False),
 )
 
+# Stored top-k counterparts of each stream (both directions), so pages read
+# rather than recompute; `detail` holds the components and the explanation.
+matches = Table(
+    "matches", metadata,
+    Column("stream_id", String(64), primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("other_id", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
 _LIST_COLUMNS = {"competences", "months"}
 
 

