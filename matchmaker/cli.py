@@ -54,10 +54,15 @@ def cli() -> None:
 @db_option
 def import_cmd(paths: tuple[Path, ...], dry_run: bool, db: str | None) -> None:
     """Import organisations and streams from CSV, .xlsx or JSON files, all or nothing."""
-    report = import_files(Store(db), list(paths), dry_run=dry_run)
+    store = Store(db)
+    report = import_files(store, list(paths), dry_run=dry_run)
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {report.organisations} organisations and {report.streams} streams: "
                f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged")
+    from .matching import has_matches, sync_changed
+    if not dry_run and report.changed_streams and has_matches(store):
+        touched = sync_changed(store, report.changed_streams)
+        click.echo(f"updated the stored matches of {touched} streams")
 
 
 @cli.command()
@@ -101,6 +106,96 @@ def export(fmt: str, output: Path | None, db: str | None) -> None:
     (output / "organisations.csv").write_text(exporter.organisations_csv(orgs), encoding="utf-8")
     (output / "streams.csv").write_text(exporter.streams_csv(streams), encoding="utf-8")
     click.echo(f"wrote {output / 'organisations.csv'} and {output / 'streams.csv'}")
+
+
+def model_option(func: Callable) -> Callable:
+    return click.option("--model", envvar="MATCHMAKER_MODEL", default=None, metavar="NAME_OR_FOLDER",
+                        help="sentence-transformers model: a folder (or a folder name under models/) or a "
+                             "hub name already in the local cache [env MATCHMAKER_MODEL; default all-MiniLM-L6-v2].")(func)
+
+
+def _print_matches(found: list, as_json: bool, stream_id: str | None, store: Store) -> None:
+    if as_json:
+        click.echo(json.dumps([m if isinstance(m, dict) else m.as_dict() for m in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("no matches")
+    for rank, m in enumerate(found, start=1):
+        m = m if isinstance(m, dict) else m.as_dict()
+        other = m["need_id"] if m["offer_id"] == stream_id or stream_id is None and m["offer_id"] == "query" else m["offer_id"]
+        comps = " ".join(f"{k[:3]}={v:.2f}" for k, v in m["components"].items())
+        click.echo(f"{rank:>2}. {other:<12} score {m['score']:.3f}  [{comps}]")
+        click.echo(f"    {m['sentence']}")
+
+
+@cli.command()
+@click.option("--stream", "stream_id", default=None, help="Match a stored stream by id.")
+@click.option("--text", default=None, help="Match a free-text description (Danish or English).")
+@click.option("--direction", type=click.Choice(["offer", "need"]), default=None,
+              help="With --text: offer finds needs, need finds offers.")
+@click.option("--postcode", default=None, help="With --text: where the stream is.")
+@click.option("--ewc", default=None, help="With --text: EWC code.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--refresh", is_flag=True, help="Recompute and store every stream's top matches.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@model_option
+def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, model) -> None:
+    """Find needs for an offer or offers for a need, with the reasons."""
+    from .embedding import load_embedder
+    from .matching import build_index, has_matches, refresh_matches, stored_matches
+    store = Store(db)
+    if refresh:
+        start = time.perf_counter()
+        pairs = refresh_matches(store, build_index(store, load_embedder(model)), max(top, 10))
+        click.echo(f"stored {pairs} matches in {time.perf_counter() - start:.1f} s", err=as_json)
+        if not (stream_id or text):
+            return
+    if bool(stream_id) == bool(text):
+        raise click.UsageError("give either --stream ID or --text TEXT (with --direction)")
+    if text:
+        if not direction:
+            raise click.UsageError("--text needs --direction offer|need")
+        found = build_index(store, load_embedder(model)).match_text(text, direction, postcode=postcode, ewc=ewc, top=top)
+        _print_matches(found, as_json, None, store)
+        return
+    if store.stream(stream_id) is None:
+        raise MatchmakerError(f"unknown stream {stream_id!r}")
+    found = stored_matches(store, stream_id, top) if has_matches(store) and model is None and top <= 10 else []
+    if not found:
+        found = build_index(store, load_embedder(model)).match_stream(stream_id, top)
+    _print_matches(found, as_json, stream_id, store)
+
+
+@cli.command("eval")
+@click.option("--fit/--no-fit", default=True, show_default=True,
+              help="Fit the weights on the training part of the labels first (saved in models/).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@db_option
+@model_option
+def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, model: str | None) -> None:
+    """Recall@1/5/10 and MRR of hybrid, embeddings and TF-IDF, by direction and language pairing."""
+    from .embedding import load_embedder
+    from .evaluation import LABELS_FILE, evaluate, fit_weights, load_labels
+    from .matching import build_index
+    store = Store(db)
+    embedder = load_embedder(model)
+    index = build_index(store, embedder)
+    labelled = load_labels(labels or LABELS_FILE)
+    if fit:
+        weights = fit_weights(index, labelled)
+        path = weights.save()
+        index.weights = weights
+        click.echo(f"fitted weights on the training labels, saved to {path}", err=True)
+    rows = evaluate(index, labelled, embedder)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'method':<11}{'direction':<14}{'split':<10}{'pairing':<8}{'n':>5}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'MRR':>7}")
+    for r in rows:
+        click.echo(f"{r['method']:<11}{r['direction']:<14}{r['split']:<10}{r['pairing']:<8}{r['n']:>5}"
+                   f"{r['recall@1']:>7.3f}{r['recall@5']:>7.3f}{r['recall@10']:>7.3f}{r['mrr']:>7.3f}")
 
 
 def ensure_demo_store(store: Store) -> float | None:

@@ -19,6 +19,7 @@ class ImportReport:
     inserted: int
     updated: int
     unchanged: int
+    changed_streams: list[str]
 
 
 def parse_tables(tables: list[Table], problems: list[Problem]) -> tuple[list[Organisation], list[Stream], list]:

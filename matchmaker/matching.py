@@ -106,3 +106,19 @@ def stored_matches(store: Store, stream_id: str, top: int = DEFAULT_TOP) -> list
 def has_matches(store: Store) -> bool:
     with store.engine.connect() as conn:
         return conn.execute(select(matches.c.stream_id).limit(1)).first() is not None
+
+
+INCREMENTAL_LIMIT = 50  # beyond this many changed streams a full refresh is cheaper
+
+
+def sync_changed(store: Store, stream_ids: list[str], embedder: Embedder | None = None,
+                 top: int = DEFAULT_TOP) -> int:
+    """After an import or edit: update the stored matches of the changed streams only."""
+    index = build_index(store, embedder)
+    if len(stream_ids) > INCREMENTAL_LIMIT:
+        refresh_matches(store, index, top)
+        return len(index.streams)
+    touched: set[str] = set()
+    for stream_id in stream_ids:
+        touched |= update_stream_matches(store, index, stream_id, top)
+    return len(touched)

@@ -166,9 +166,9 @@ class Store:
             return conn.execute(select(organisations.c.id).limit(1)).first() is None
 
     # -- writing -----------------------------------------------------------
-    def upsert(self, conn: Connection, orgs: list[Organisation], strs: list[Stream]) -> dict[str, int]:
+    def upsert(self, conn: Connection, orgs: list[Organisation], strs: list[Stream]) -> dict:
         """Insert new records, update changed ones; report what changed."""
-        counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        counts: dict = {"inserted": 0, "updated": 0, "unchanged": 0, "changed_streams": []}
         for table, records in ((organisations, orgs), (streams, strs)):
             existing = {r["id"]: dict(r) for r in conn.execute(
                 select(table).where(table.c.id.in_([x.id for x in records]))).mappings()} if records else {}
@@ -183,6 +183,9 @@ class Store:
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
+                    continue
+                if table is streams:
+                    counts["changed_streams"].append(row["id"])
         return counts
 
 

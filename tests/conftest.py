@@ -25,3 +25,44 @@ def small_store(store: Store) -> Store:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing: no model, no network."""
+
+    name = "fake"
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+        self.calls = 0
+
+    def encode(self, texts):
+        import re
+        import zlib
+
+        import numpy as np
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def vocab():
+    from matchmaker.concepts import load_vocabulary
+    return load_vocabulary(Path(__file__).parent / "data" / "concepts_small.csv")
+
+
+@pytest.fixture
+def index(small_store, fake_embedder, vocab):
+    from matchmaker.matcher import MatchIndex
+    from matchmaker.weights import MatchWeights
+    return MatchIndex(small_store.organisations(), small_store.streams(), fake_embedder, vocab, MatchWeights.default())
