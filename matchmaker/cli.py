@@ -85,13 +85,25 @@ def stats(as_json: bool, db: str | None) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "graphml", "gexf"]), default="json", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="File for json (default: standard output); folder for csv.")
+              help="File for json/graphml/gexf (default: standard output); folder for csv.")
 @db_option
-def export(fmt: str, output: Path | None, db: str | None) -> None:
-    """Export the store losslessly (import the result to get the same data)."""
+@model_option
+def export(fmt: str, output: Path | None, db: str | None, model: str | None) -> None:
+    """Export the store losslessly (json, csv) or its value-chain graph (graphml, gexf for Gephi)."""
     store = Store(db)
+    if fmt in ("graphml", "gexf"):
+        from . import graph
+        from .embedding import load_embedder
+        from .matching import ranked_pairs
+        G = graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, load_embedder(model)))
+        text = graph.to_graphml(G) if fmt == "graphml" else graph.to_gexf(G)
+        if output is None:
+            click.echo(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+        return
     orgs, streams = store.organisations(), store.streams()
     if fmt == "json":
         text = exporter.to_json(orgs, streams)
@@ -196,6 +208,85 @@ def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, mode
     for r in rows:
         click.echo(f"{r['method']:<11}{r['direction']:<14}{r['split']:<10}{r['pairing']:<8}{r['n']:>5}"
                    f"{r['recall@1']:>7.3f}{r['recall@5']:>7.3f}{r['recall@10']:>7.3f}{r['mrr']:>7.3f}")
+
+
+def _firm_graph(store: Store, model: str | None):
+    from . import graph
+    from .embedding import load_embedder
+    from .matching import ranked_pairs
+    G = graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, load_embedder(model)))
+    return graph.firm_graph(G)
+
+
+def _print_checks(checks: list[dict]) -> None:
+    for c in checks:
+        click.echo(f"    [{c['status']:^7}] {c['rule']}: {c['reason']}")
+
+
+@cli.command()
+@click.option("--programme", "programme_id", default=None, help="Check every chain against this programme.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--max-firms", default=4, show_default=True, type=click.IntRange(2, 8))
+@click.option("--min-score", default=0.3, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--sector", default=None)
+@click.option("--region", default=None, help='e.g. "Region Midtjylland"')
+@click.option("--eligibility", type=click.Choice(["pass", "fail", "unknown"]), default=None)
+@click.option("--kind", type=click.Choice(["pair", "path", "loop", "hub"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@model_option
+def chains(programme_id, top, max_firms, min_score, sector, region, eligibility, kind, as_json, db, model) -> None:
+    """Propose value chains (pairs, multi-step chains, loops, hubs), ranked and checked."""
+    from . import rules
+    from .proposals import filter_proposals, propose
+    store = Store(db)
+    prog = rules.get_programme(programme_id) if programme_id else None
+    orgs = store.organisations()
+    by_org = {o.id: o for o in orgs}
+    found = propose(_firm_graph(store, model), orgs, store.streams(), prog, max_firms=max_firms, min_score=min_score)
+    shown = filter_proposals(found, by_org, sector=sector, region=region, eligibility=eligibility, kind=kind)[:top]
+    if as_json:
+        click.echo(json.dumps([p.as_dict(by_org) for p in shown], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(found)} chains found; showing {len(shown)}")
+    for p in shown:
+        d = p.as_dict(by_org)
+        names = " -> ".join(d["names"][m] for m in p.chain.members)
+        click.echo(f"{d['id']} {d['kind']:<5} rank {d['rank_score']:.3f} quality {d['quality']:.3f} "
+                   f"{d['totals']['tonnes']:g} t, {d['totals']['co2e']:g} t CO2e, eligibility {d['eligibility']}")
+        click.echo(f"    {names}; lead {d['names'].get(d['lead'], '-')}")
+
+
+@cli.command()
+@click.option("--chain", "chain_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--programme", "programme_id", required=True)
+@click.option("--dkk-per-eur", type=float, default=None, help="DKK per EUR for the de minimis ceiling (default: the programme's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@model_option
+def check(chain_file: Path, programme_id: str, dkk_per_eur: float | None, as_json: bool, db, model) -> None:
+    """Check a chain (a small JSON file) against a programme's rules."""
+    import dataclasses
+    from . import rules
+    from .chainfile import load_chain
+    from .proposals import evaluate_chain
+    store = Store(db)
+    prog = rules.get_programme(programme_id)
+    if dkk_per_eur is not None:
+        prog = dataclasses.replace(prog, dkk_per_eur=dkk_per_eur)
+    orgs = {o.id: o for o in store.organisations()}
+    streams = {s.id: s for s in store.streams()}
+    chain = load_chain(chain_file, orgs, streams, _firm_graph(store, model))
+    result = evaluate_chain(chain, orgs, streams, prog).as_dict(orgs)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{prog.name}: {result['eligibility'].upper()}")
+        _print_checks(result["checks"])
+        click.echo(f"impact: {result['totals']['tonnes']:g} t raw material, {result['totals']['co2e']:g} t CO2e "
+                   f"({result['totals']['co2e_low']:g}-{result['totals']['co2e_high']:g})")
+    if result["eligibility"] == "fail":
+        sys.exit(3)
 
 
 def ensure_demo_store(store: Store) -> float | None:

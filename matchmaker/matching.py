@@ -122,3 +122,15 @@ def sync_changed(store: Store, stream_ids: list[str], embedder: Embedder | None 
     for stream_id in stream_ids:
         touched |= update_stream_matches(store, index, stream_id, top)
     return len(touched)
+
+
+def ranked_pairs(store: Store, embedder: Embedder | None = None, top: int = DEFAULT_TOP) -> dict[str, list[tuple[str, float]]]:
+    """Every stream's top counterparts: the stored ones, else computed (and stored) now."""
+    if not has_matches(store):
+        refresh_matches(store, build_index(store, embedder), top)
+    ranked: dict[str, list[tuple[str, float]]] = {}
+    with store.engine.connect() as conn:
+        for row in conn.execute(select(matches.c.stream_id, matches.c.other_id, matches.c.score).order_by(
+                matches.c.stream_id, matches.c.rank)):
+            ranked.setdefault(row.stream_id, []).append((row.other_id, row.score))
+    return ranked

@@ -1,0 +1,66 @@
+"""A chain described in a small JSON file, for `matchmaker check --chain FILE`.
+
+    {"members": ["ORG-0001", "ORG-0002"], "lead": "ORG-0002",
+     "budget_dkk": 500000, "grant_dkk": 250000,
+     "links": [{"offer_id": "STR-0001", "need_id": "STR-0002"}],
+     "knowledge_partners": ["ORG-0150"], "scores": {"circular_focus": 4}}
+
+`links` may be left out: the best matches among the members are used.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+
+from .chains import Chain, Link, relink
+from .errors import MatchmakerError
+from .model import Organisation, Stream
+
+KEYS = {"members", "lead", "budget_dkk", "grant_dkk", "grants_dkk", "links", "knowledge_partners", "scores", "sector", "kind"}
+
+
+def chain_from_dict(doc: dict, orgs: dict[str, Organisation], streams: dict[str, Stream], F: nx.DiGraph) -> Chain:
+    problems = []
+    if not isinstance(doc, dict):
+        raise MatchmakerError("a chain is a JSON object with at least 'members'")
+    problems += [f"unknown key {k!r}" for k in sorted(set(doc) - KEYS)]
+    members = doc.get("members")
+    if not isinstance(members, list) or not members:
+        problems.append("'members' must be a non-empty list of organisation ids")
+        members = []
+    problems += [f"unknown organisation {m!r}" for m in members + list(doc.get("knowledge_partners", [])) if m not in orgs]
+    for key in ("budget_dkk", "grant_dkk"):
+        value = doc.get(key)
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+            problems.append(f"{key!r} must be a non-negative number")
+    links = []
+    for item in doc.get("links", []) or []:
+        o, n = streams.get(item.get("offer_id")), streams.get(item.get("need_id"))
+        if o is None or n is None or o.direction != "offer" or n.direction != "need":
+            problems.append(f"link {item!r} must name an offer and a need in the store")
+            continue
+        if o.org_id not in members or n.org_id not in members:
+            problems.append(f"link {o.id} -> {n.id} joins organisations outside 'members'")
+            continue
+        score = F[o.org_id][n.org_id]["score"] if F.has_edge(o.org_id, n.org_id) else 0.0
+        links.append(Link(o.id, n.id, o.org_id, n.org_id, float(score)))
+    lead = doc.get("lead")
+    if lead is not None and lead not in members:
+        problems.append(f"lead {lead!r} is not among the members")
+    if problems:
+        raise MatchmakerError("bad chain: " + "; ".join(problems))
+    chain = Chain(doc.get("kind", "custom"), list(members), links, lead, list(doc.get("knowledge_partners", [])),
+                  doc.get("budget_dkk"), doc.get("grant_dkk"), dict(doc.get("grants_dkk", {})),
+                  dict(doc.get("scores", {})), doc.get("sector"))
+    return chain if links else relink(chain, F)
+
+
+def load_chain(path: Path, orgs: dict[str, Organisation], streams: dict[str, Stream], F: nx.DiGraph) -> Chain:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MatchmakerError(f"cannot read chain file {path}: {exc}") from None
+    return chain_from_dict(doc, orgs, streams, F)

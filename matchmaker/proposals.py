@@ -1,0 +1,191 @@
+"""Chain proposals: discovered chains completed with a lead, knowledge partners,
+proposed money, impact, the programme checks and a rank; plus filters and editing."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from . import rules
+from .chains import KNOWLEDGE_KINDS, Chain, find_chains, relink
+from .errors import MatchmakerError
+from .impact import LinkImpact, link_impact, totals
+from .model import Organisation, Stream
+from .reference import postcodes
+
+EARTH_KM = 6371.0
+
+
+@dataclass
+class Proposal:
+    chain: Chain
+    impact: list[LinkImpact]
+    totals: dict
+    checks: list[rules.CheckResult]
+    eligibility: str
+    rank_score: float = 0.0
+    regions: list[str] = field(default_factory=list)
+
+    def as_dict(self, orgs: dict[str, Organisation]) -> dict:
+        c = self.chain
+        return {
+            "id": c.id, "kind": c.kind, "members": c.members,
+            "economic_partners": [m for m in c.members if orgs[m].kind == "firm"],
+            "names": {m: orgs[m].name for m in c.members + c.knowledge_partners},
+            "lead": c.lead_id, "sector": c.sector, "regions": self.regions,
+            "links": [l.__dict__ for l in c.links], "knowledge_partners": c.knowledge_partners,
+            "budget_dkk": c.budget_dkk, "grant_dkk": c.grant_dkk, "grants_dkk": c.grants_dkk, "scores": c.scores,
+            "quality": round(c.quality, 4), "rank_score": round(self.rank_score, 4),
+            "impact": [li.__dict__ for li in self.impact], "totals": self.totals,
+            "eligibility": self.eligibility, "checks": rules.as_dicts(self.checks),
+        }
+
+
+def _km(a: Organisation, b: Organisation) -> float:
+    p, q = postcodes()[a.postcode], postcodes()[b.postcode]
+    la1, lo1, la2, lo2 = map(math.radians, (p.latitude, p.longitude, q.latitude, q.longitude))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+
+
+def default_lead(chain: Chain, orgs: dict[str, Organisation]) -> str | None:
+    """The receiving SME of the first link (the processor), else the first SME member."""
+    firms = [m for m in chain.members if orgs[m].kind == "firm"]
+    order = ([chain.members[-1]] if chain.kind == "hub" else []) + [l.to_org for l in chain.links] + firms
+    for m in order:
+        if m in firms and rules.sme_status(orgs[m])[0] == rules.PASS:
+            return m
+    return firms[0] if firms else None
+
+
+def chain_sector(chain: Chain, orgs: dict[str, Organisation]) -> str | None:
+    if chain.lead_id in orgs:
+        return orgs[chain.lead_id].sector
+    sectors = Counter(orgs[m].sector for m in chain.members)
+    return sectors.most_common(1)[0][0] if sectors else None
+
+
+def suggest_knowledge_partners(chain: Chain, orgs: dict[str, Organisation], streams: dict[str, Stream],
+                               top: int = 3) -> list[str]:
+    """Knowledge institutions, clusters and hubs by sector, competence and (for hubs) the lead's region."""
+    words = set()
+    for l in chain.links:
+        for sid in (l.offer_id, l.need_id):
+            s = streams[sid]
+            words |= {s.material.replace("_", " ")} | set(s.title.lower().split())
+    lead_region = postcodes()[orgs[chain.lead_id].postcode].region if chain.lead_id in orgs else None
+    scored = []
+    for o in orgs.values():
+        if o.kind not in KNOWLEDGE_KINDS:
+            continue
+        score = 2.0 * (o.sector == chain.sector) + sum(
+            1.0 for comp in o.competences if any(w in comp.lower() or comp.lower() in w for w in words if len(w) > 3))
+        if o.kind == "business_hub" and postcodes()[o.postcode].region == lead_region:
+            score += 2.0
+        if score > 0:
+            scored.append((score, o.id))
+    return [oid for _, oid in sorted(scored, key=lambda x: (-x[0], x[1]))[:top]]
+
+
+def propose_money(chain: Chain, prog: rules.Programme, orgs: dict[str, Organisation]) -> None:
+    """Proposed defaults a facilitator is expected to edit: the window's lowest budget at the
+    highest aid intensity, or the per-firm grant of the clarification model."""
+    n = sum(orgs[m].kind == "firm" for m in chain.members)
+    if prog.budget_dkk and prog.max_aid_intensity is not None:
+        chain.budget_dkk = prog.budget_dkk["min"]
+        chain.grant_dkk = round(chain.budget_dkk * prog.max_aid_intensity)
+    elif prog.grant_per_firm_max_dkk is not None:
+        chain.grant_dkk = prog.grant_per_firm_max_dkk * n
+
+
+def evaluate_chain(chain: Chain, orgs: dict[str, Organisation], streams: dict[str, Stream],
+                   prog: rules.Programme | None) -> Proposal:
+    missing = [m for m in chain.members + chain.knowledge_partners if m not in orgs]
+    if missing:
+        raise MatchmakerError(f"unknown organisation(s) in chain: {', '.join(missing)}")
+    if chain.lead_id is not None and chain.lead_id not in chain.members:
+        raise MatchmakerError(f"lead {chain.lead_id!r} is not a member of the chain")
+    chain.sector = chain.sector or chain_sector(chain, orgs)
+    impact = [link_impact(streams[l.offer_id], streams[l.need_id], round(_km(orgs[l.from_org], orgs[l.to_org]), 1))
+              for l in chain.links]
+    checks: list[rules.CheckResult] = []
+    if prog is not None:
+        app = rules.Application([orgs[m] for m in chain.members if orgs[m].kind == "firm"], chain.lead_id,
+                                chain.sector, chain.budget_dkk, chain.grant_dkk, chain.grants_dkk, chain.scores)
+        checks = rules.check(app, prog)
+    regions = sorted({postcodes()[orgs[m].postcode].region for m in chain.members})
+    return Proposal(chain, impact, totals(impact), checks, rules.overall(checks) if checks else "unchecked",
+                    regions=regions)
+
+
+ELIGIBILITY_WEIGHT = {"pass": 1.0, "unchecked": 0.8, "unknown": 0.7, "fail": 0.3}
+
+
+def propose(F: nx.DiGraph, orgs: list[Organisation], streams: list[Stream], prog: rules.Programme | None = None,
+            max_firms: int = 4, min_score: float = 0.3, candidates: int = 3000) -> list[Proposal]:
+    """Discover, complete, check and rank chains (best first)."""
+    by_org = {o.id: o for o in orgs}
+    by_stream = {s.id: s for s in streams}
+    economic = F.subgraph([n for n, d in F.nodes(data=True) if d.get("kind") not in KNOWLEDGE_KINDS])
+    proposals = []
+    for chain in find_chains(economic, max_firms=max_firms, min_score=min_score, limit=candidates):
+        chain.lead_id = default_lead(chain, by_org)
+        chain.sector = chain_sector(chain, by_org)
+        chain.knowledge_partners = suggest_knowledge_partners(chain, by_org, by_stream)
+        if prog is not None:
+            propose_money(chain, prog, by_org)
+        proposals.append(evaluate_chain(chain, by_org, by_stream, prog))
+    best_co2 = max((max(p.totals["co2e"], 0.0) for p in proposals), default=0.0)
+    for p in proposals:
+        impact = math.log1p(max(p.totals["co2e"], 0.0)) / math.log1p(best_co2) if best_co2 > 0 else 0.0
+        km = [li.km or 0.0 for li in p.impact]
+        nearness = sum(math.exp(-k / 200.0) for k in km) / len(km) if km else 0.0
+        feasibility = nearness * ELIGIBILITY_WEIGHT[p.eligibility]
+        p.rank_score = 0.5 * p.chain.quality + 0.3 * impact + 0.2 * feasibility
+    return sorted(proposals, key=lambda p: (-p.rank_score, p.chain.id))
+
+
+def filter_proposals(proposals: list[Proposal], orgs: dict[str, Organisation], sector: str | None = None,
+                     region: str | None = None, min_score: float | None = None, eligibility: str | None = None,
+                     firms: int | None = None, kind: str | None = None) -> list[Proposal]:
+    out = []
+    for p in proposals:
+        if sector and p.chain.sector != sector:
+            continue
+        if region and region not in p.regions:
+            continue
+        if min_score is not None and p.chain.min_score < min_score:
+            continue
+        if eligibility and p.eligibility != eligibility:
+            continue
+        if firms and sum(orgs[m].kind == "firm" for m in p.chain.members) != firms:
+            continue
+        if kind and p.chain.kind != kind:
+            continue
+        out.append(p)
+    return out
+
+
+def edit_chain(chain: Chain, F: nx.DiGraph, add: list[str] = (), remove: list[str] = (), lead: str | None = None,
+               budget_dkk: float | None = None, grant_dkk: float | None = None,
+               knowledge_partners: list[str] | None = None, scores: dict[str, float] | None = None) -> Chain:
+    """A facilitator's edit: partners in or out, the lead, money; links follow the members."""
+    members = [m for m in chain.members if m not in set(remove)] + [m for m in add if m not in chain.members]
+    chain = Chain("custom", members, list(chain.links), chain.lead_id, list(chain.knowledge_partners),
+                  chain.budget_dkk, chain.grant_dkk, dict(chain.grants_dkk), dict(chain.scores), None)
+    if chain.lead_id not in members:
+        chain.lead_id = None
+    if lead is not None:
+        chain.lead_id = lead
+    if budget_dkk is not None:
+        chain.budget_dkk = budget_dkk
+    if grant_dkk is not None:
+        chain.grant_dkk = grant_dkk
+    if knowledge_partners is not None:
+        chain.knowledge_partners = list(knowledge_partners)
+    if scores:
+        chain.scores.update(scores)
+    return relink(chain, F)
