@@ -42,6 +42,12 @@ def db_option(func: Callable) -> Callable:
                              "[env MATCHMAKER_DB; default ./matchmaker.db].")(func)
 
 
+def model_option(func: Callable) -> Callable:
+    return click.option("--model", envvar="MATCHMAKER_MODEL", default=None, metavar="NAME_OR_FOLDER",
+                        help="sentence-transformers model: a folder (or a folder name under models/) or a "
+                             "hub name already in the local cache [env MATCHMAKER_MODEL; default all-MiniLM-L6-v2].")(func)
+
+
 @click.group(cls=_Group)
 @click.version_option(package_name="matchmaker")
 def cli() -> None:
@@ -118,12 +124,6 @@ def export(fmt: str, output: Path | None, db: str | None, model: str | None) -> 
     (output / "organisations.csv").write_text(exporter.organisations_csv(orgs), encoding="utf-8")
     (output / "streams.csv").write_text(exporter.streams_csv(streams), encoding="utf-8")
     click.echo(f"wrote {output / 'organisations.csv'} and {output / 'streams.csv'}")
-
-
-def model_option(func: Callable) -> Callable:
-    return click.option("--model", envvar="MATCHMAKER_MODEL", default=None, metavar="NAME_OR_FOLDER",
-                        help="sentence-transformers model: a folder (or a folder name under models/) or a "
-                             "hub name already in the local cache [env MATCHMAKER_MODEL; default all-MiniLM-L6-v2].")(func)
 
 
 def _print_matches(found: list, as_json: bool, stream_id: str | None, store: Store) -> None:
