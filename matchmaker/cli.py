@@ -298,11 +298,38 @@ def ensure_demo_store(store: Store) -> float | None:
     return time.perf_counter() - start
 
 
+def _serve(db: str | None, model: str | None, host: str, port: int) -> None:
+    # the web layer is imported only here: the domain never depends on it
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+    app = create_app({"DB": Store(db).url, "MODEL": model})
+    click.echo(f"Matchmaker is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    waitress_serve(app, host=host, port=port, threads=8, ident="matchmaker")
+
+
 @cli.command()
-@click.option("--no-serve", is_flag=True, help="Build the demo store and stop (no web server).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @db_option
-def demo(no_serve: bool, db: str | None) -> None:
-    """Build the demo programme's store if missing, then show what it holds."""
+@model_option
+def serve(host: str, port: int, db: str | None, model: str | None) -> None:
+    """Run the web explorer with a production WSGI server (waitress)."""
+    _serve(db, model, host, port)
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Build the demo store, matches and chains, then stop.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@db_option
+@model_option
+def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None) -> None:
+    """Build the demo programme's store if missing, match it, propose chains and serve the explorer."""
+    from . import graph, rules
+    from .embedding import load_embedder
+    from .matching import build_index, has_matches, ranked_pairs, refresh_matches
+    from .proposals import propose
     store = Store(db)
     took = ensure_demo_store(store)
     if took is None:
@@ -312,6 +339,18 @@ def demo(no_serve: bool, db: str | None) -> None:
     summary = summarise(store.organisations(), store.streams())
     click.echo(f"{summary['organisations']} organisations ({summary['firms']} firms), "
                f"{summary['streams']} streams ({summary['offers']} offers, {summary['needs']} needs)")
+    embedder = load_embedder(model)
+    if not has_matches(store):
+        start = time.perf_counter()
+        pairs = refresh_matches(store, build_index(store, embedder))
+        click.echo(f"matched every stream: {pairs} stored matches in {time.perf_counter() - start:.1f} s")
+    F = graph.firm_graph(graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, embedder)))
+    for pid, prog in rules.programmes().items():
+        found = propose(F, store.organisations(), store.streams(), prog)
+        passing = sum(p.eligibility == "pass" for p in found)
+        click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")
+    if not no_serve:
+        _serve(db, model, host, port)
 
 
 def main() -> None:

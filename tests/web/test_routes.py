@@ -1,0 +1,126 @@
+import io
+import re
+
+import pytest
+
+PROG = "closing-loops-2-check"
+
+
+def csrf(client, path="/import"):
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_search_page_ranks_candidates(client):
+    r = client.get("/", query_string={"text": "Vi har valle fra vores ostemejeri", "direction": "offer", "postcode": "2200"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Whey for fermentation" in html
+    assert html.index("Whey for fermentation") < html.index("</ol>")
+
+
+def test_search_api_and_bad_input(client):
+    data = client.get("/api/search", query_string={"text": "spent coffee grounds", "direction": "need"}).get_json()
+    assert data["results"][0]["offer_id"] == "S1"
+    assert data["results"][0]["other"]["org_name"] == "Kaffebaren Aarhus ApS"
+    for qs, message in [({"text": "x", "direction": "sideways"}, "unknown direction"),
+                        ({"text": "x", "postcode": "0000"}, "postcode"), ({"text": "x", "quantity": "lots"}, "number"),
+                        ({}, "give a text")]:
+        r = client.get("/api/search", query_string=qs)
+        assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_org_and_stream_pages_and_api(client):
+    assert "Kaffegrums fra vores kaffebarer" in client.get("/orgs/K1").get_data(as_text=True)
+    assert client.get("/api/orgs/K1").get_json()["organisation"]["region"] == "Region Midtjylland"
+    page = client.get("/streams/S1").get_data(as_text=True)
+    assert "Spent coffee grounds for bioplastic cups" in page
+    api = client.get("/api/streams/S1/matches").get_json()
+    assert api["matches"][0]["need_id"] == "S2"
+    assert client.get("/orgs/nope").status_code == 404
+    assert client.get("/api/streams/nope").get_json()["error"].startswith("unknown stream")
+    assert "Grøn Kop ApS" in client.get("/orgs").get_data(as_text=True)
+
+
+def test_chains_list_chain_page_and_exports(client):
+    data = client.get("/api/chains", query_string={"programme": PROG, "top": 100}).get_json()
+    assert data["count"] > 0
+    chain = next(c for c in data["chains"] if c["members"] == ["K1", "B1"])
+    page = client.get(f"/chains/{chain['id']}", query_string={"programme": PROG}).get_data(as_text=True)
+    assert "Eligibility" in page and "economic_partners" in page and "lead_sme" in page
+    assert client.get(f"/chains/{chain['id']}.json", query_string={"programme": PROG}).get_json()["id"] == chain["id"]
+    csv_text = client.get(f"/chains/{chain['id']}.csv", query_string={"programme": PROG}).get_data(as_text=True)
+    assert csv_text.startswith("section,from,to") and "check,economic_partners,pass" in csv_text
+    summary = client.get(f"/chains/{chain['id']}/summary", query_string={"programme": PROG}).get_data(as_text=True)
+    assert "Application summary" in summary and "lead applicant" in summary
+    assert client.get("/chains", query_string={"programme": PROG, "eligibility": "fail"}).status_code == 200
+    assert client.get("/chains/C-nothing", query_string={"programme": PROG}).status_code == 404
+    assert client.get("/chains", query_string={"programme": "nope"}).status_code == 400
+
+
+def test_edit_and_recheck(client):
+    base = {"programme": PROG, "members": ["K1", "B1"], "lead": "B1", "budget_dkk": "400000", "grant_dkk": "200000"}
+    assert client.get("/api/chains/custom", query_string=base).get_json()["eligibility"] == "pass"
+    bigger = client.get("/api/chains/custom", query_string={**base, "add": "N1", "lead": "N1"}).get_json()
+    assert bigger["eligibility"] == "fail" and "N1" in bigger["members"]
+    removed = client.get("/api/chains/custom", query_string={**base, "remove": "K1"}).get_json()
+    assert removed["members"] == ["B1"] and removed["eligibility"] == "fail"
+    page = client.get("/chains/custom", query_string={**base, "grant_dkk": "300000"}).get_data(as_text=True)
+    assert "aid_intensity" in page and "75.0%" in page
+
+
+def test_check_api(client):
+    r = client.post("/api/check", query_string={"programme": PROG},
+                    json={"members": ["K1", "B1"], "lead": "B1", "budget_dkk": 300000, "grant_dkk": 150000})
+    assert r.status_code == 200 and r.get_json()["eligibility"] == "pass"
+    assert client.post("/api/check", json={"members": ["ZZ"]}).status_code == 400
+    assert client.post("/api/check", data="nope").status_code == 400
+
+
+def test_network_page_api_and_exports(client):
+    page = client.get("/network").get_data(as_text=True)
+    assert 'id="graph-data"' in page and "/vendor/vis/vis-network.min.js" in page
+    data = client.get("/api/network", query_string={"min_score": "0"}).get_json()
+    assert {n["id"] for n in data["nodes"]} >= {"K1", "B1"} and data["edges"]
+    grouped = client.get("/api/network", query_string={"group": "region"}).get_json()
+    assert {n["id"] for n in grouped["nodes"]} <= {"Region Hovedstaden", "Region Sjælland", "Region Syddanmark",
+                                                   "Region Midtjylland", "Region Nordjylland"}
+    only_food = client.get("/api/network", query_string={"sector": "construction", "min_score": "0"}).get_json()
+    assert {n["id"] for n in only_food["nodes"]} == {"N1", "V1"}
+    assert client.get("/network.graphml").get_data(as_text=True).startswith("<graphml")
+    assert b"<gexf" in client.get("/network.gexf").data
+    with client.get("/vendor/vis/vis-network.min.js") as js:
+        assert js.status_code == 200 and js.mimetype == "text/javascript"
+    assert client.get("/vendor/vis/../../network.py").status_code == 404
+
+
+def test_import_page_rejects_bad_file_and_writes_nothing(client, small_store):
+    before = len(small_store.streams())
+    bad = b"id,org_id,direction,title,language,material\nS77,K1,offer,x,fr,wood\n"
+    r = client.post("/import", data={"csrf_token": csrf(client), "files": (io.BytesIO(bad), "bad.csv")},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "nothing was written" in html and "bad.csv, row 2, column &#39;language&#39;" in html
+    assert len(small_store.streams()) == before
+
+
+def test_import_page_accepts_good_file_and_requires_csrf(client, small_store):
+    good = "id,org_id,direction,title,language,material\nS77,K1,need,Træpiller,da,wood\n".encode("cp1252")
+    r = client.post("/import", data={"files": (io.BytesIO(good), "good.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 400 and small_store.stream("S77") is None
+    r = client.post("/import", data={"csrf_token": csrf(client), "files": (io.BytesIO(good), "good.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200 and small_store.stream("S77").title == "Træpiller"
+    assert "S77" in {s["id"] for s in client.get("/api/orgs/K1").get_json()["streams"]}
+
+
+def test_security_headers_and_escaping(client, small_store):
+    from matchmaker.importer import import_files
+    r = client.get("/")
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"] and r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_api_index_and_stats(client):
+    assert "/api/search" in " ".join(client.get("/api/").get_json()["endpoints"])
+    assert client.get("/api/stats").get_json()["streams"] == 10
+    assert set(client.get("/api/programmes").get_json()) >= {PROG}

@@ -1,0 +1,42 @@
+"""For anyone browsing: the programme's network."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+from matchmaker import graph
+from matchmaker.model import CONFIDENTIALITY, MATERIALS, SECTORS
+from matchmaker.reference import REGIONS, ewc_chapters
+
+from .helpers import arg_choice, arg_float, services
+from .netview import Filters, network_data
+
+bp = Blueprint("explore", __name__)
+
+
+def filters() -> Filters:
+    return Filters(sector=arg_choice("sector", SECTORS), region=arg_choice("region", REGIONS),
+                   chapter=arg_choice("chapter", sorted(ewc_chapters())), material=arg_choice("material", MATERIALS),
+                   min_score=arg_float("min_score", 0, 1) if arg_float("min_score", 0, 1) is not None else 0.3,
+                   confidentiality=arg_choice("confidentiality", CONFIDENTIALITY),
+                   group=arg_choice("group", ("region", "sector")))
+
+
+def network() -> dict:
+    svc = services()
+    return network_data(svc.orgs, svc.streams, svc.pairs, filters())
+
+
+@bp.get("/network")
+def network_page():
+    data = network()
+    return render_template("explore/network.html", data=data, f=filters(), chapters=ewc_chapters(),
+                           confidentiality=CONFIDENTIALITY)
+
+
+@bp.get("/network.<any(graphml, gexf):fmt>")
+def network_export(fmt: str):
+    G = services().graph
+    text = graph.to_graphml(G) if fmt == "graphml" else graph.to_gexf(G)
+    return Response(text, mimetype="application/xml",
+                    headers={"Content-Disposition": f"attachment; filename=matchmaker-network.{fmt}"})

@@ -1,0 +1,73 @@
+"""Small things every view uses: the services, request parsing, headers, template filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from matchmaker import rules
+from matchmaker.errors import MatchmakerError
+from matchmaker.model import HIERARCHY_NAMES, MATERIALS, SECTORS
+from matchmaker.reference import REGIONS
+
+from .services import Services
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+
+
+def services() -> Services:
+    return current_app.extensions["matchmaker"]
+
+
+def arg_float(name: str, low: float | None = None, high: float | None = None) -> float | None:
+    raw = (request.values.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise MatchmakerError(f"{name} must be a number, got {raw[:30]!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high) or value != value:
+        raise MatchmakerError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def arg_int(name: str, default: int, low: int, high: int) -> int:
+    value = arg_float(name, low, high)
+    return default if value is None else int(value)
+
+
+def arg_choice(name: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    raw = (request.values.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw not in choices:
+        raise MatchmakerError(f"unknown {name} {raw[:40]!r}; expected one of: {', '.join(choices)}")
+    return raw
+
+
+def programme_arg() -> str:
+    return arg_choice("programme", sorted(rules.programmes())) or current_app.config["DEFAULT_PROGRAMME"]
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.context_processor
+    def globals_() -> dict[str, Any]:
+        return {"SECTORS": SECTORS, "REGIONS": REGIONS, "MATERIALS": MATERIALS,
+                "PROGRAMMES": rules.programmes(), "HIERARCHY": HIERARCHY_NAMES}
+
+    @app.template_filter("num")
+    def num(value: Any, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        return f"{value:,.{digits}f}".replace(",", "\u202f")

@@ -1,0 +1,115 @@
+"""The network explorer's graph: the firm projection, filtered, drawn with pyvis options.
+
+pyvis builds the node and edge lists and the physics options; the page's own
+script (static/network.js) hands them to the vis-network served by the app.
+Labels are drawn on a canvas; tooltips are plain text that the script puts in
+a DOM node with textContent, so user text can never become markup.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pyvis.network import Network
+
+from matchmaker.model import Organisation, Stream
+from matchmaker.reference import postcodes
+
+SECTOR_COLOURS = {"food_bio": "#4c9a2a", "construction": "#b5651d", "textile_lifestyle": "#9b59b6",
+                  "environmental_tech": "#2e86c1", "other": "#7f8c8d"}
+KIND_SHAPES = {"firm": "dot", "knowledge_institution": "diamond", "cluster": "triangle",
+               "business_hub": "square", "public_body": "star"}
+AGGREGATE_ABOVE = 1500  # beyond this many organisations, draw regions x sectors instead
+
+
+@dataclass
+class Filters:
+    sector: str | None = None
+    region: str | None = None
+    chapter: str | None = None       # EWC chapter, two digits
+    material: str | None = None
+    min_score: float = 0.3
+    confidentiality: str | None = None
+    group: str | None = None         # None, "region" or "sector"
+
+
+def _tonnes(s: Stream) -> float:
+    return s.quantity if s.quantity and s.unit in ("t/yr", "m3/yr") else 0.0
+
+
+def network_data(orgs: dict[str, Organisation], streams: dict[str, Stream],
+                 pairs: dict[str, list[tuple[str, float]]], f: Filters) -> dict:
+    """Nodes, edges and options for the page, after the filters."""
+    places = postcodes()
+
+    def stream_ok(s: Stream) -> bool:
+        return ((not f.chapter or (s.ewc or "").startswith(f.chapter)) and (not f.material or s.material == f.material)
+                and (not f.confidentiality or s.confidentiality == f.confidentiality))
+
+    def org_ok(o: Organisation) -> bool:
+        return (not f.sector or o.sector == f.sector) and (not f.region or places[o.postcode].region == f.region)
+
+    links: dict[tuple[str, str], dict] = {}
+    for sid, lst in pairs.items():
+        for other, score in lst:
+            if score < f.min_score or sid not in streams or other not in streams:
+                continue
+            a, b = (streams[sid], streams[other]) if streams[sid].direction == "offer" else (streams[other], streams[sid])
+            if a.org_id == b.org_id or not (stream_ok(a) or stream_ok(b)):
+                continue
+            if not (org_ok(orgs[a.org_id]) and org_ok(orgs[b.org_id])):
+                continue
+            flow = min(_tonnes(a), _tonnes(b))
+            key = (a.org_id, b.org_id)
+            if key not in links or links[key]["score"] < score:
+                links[key] = {"score": score, "tonnes": flow, "offer": a.title, "need": b.title}
+    volume: dict[str, float] = defaultdict(float)
+    for s in streams.values():
+        volume[s.org_id] += _tonnes(s)
+    shown = {o.id for o in orgs.values() if org_ok(o) and (any(stream_ok(s) for s in streams.values() if s.org_id == o.id)
+                                                            or not (f.chapter or f.material or f.confidentiality))}
+    group = f.group or ("region" if len(shown) > AGGREGATE_ABOVE else None)
+    net = Network(directed=True)
+    if group:
+        _aggregate(net, orgs, shown, links, volume, group)
+    else:
+        for oid in sorted(shown):
+            o = orgs[oid]
+            place = places[o.postcode]
+            net.add_node(oid, label=o.name[:40], color=SECTOR_COLOURS[o.sector], shape=KIND_SHAPES[o.kind],
+                         size=8 + min(40.0, (volume[oid] ** 0.5) / 4),
+                         title=f"{o.name}\n{o.kind.replace('_', ' ')}, {o.sector.replace('_', ' ')}\n"
+                               f"{place.city}, {place.region}\n{volume[oid]:,.0f} t/yr in streams",
+                         url=f"/orgs/{oid}")
+        for (a, b), d in sorted(links.items()):
+            if a in shown and b in shown:
+                net.add_edge(a, b, width=1 + min(12.0, d["tonnes"] ** 0.5 / 10), value=d["score"],
+                             title=f"{d['offer']} -> {d['need']}\nscore {d['score']:.2f}, {d['tonnes']:,.0f} t/yr")
+    net.barnes_hut(gravity=-8000, spring_length=140, damping=0.35, overlap=0.2)
+    return {"nodes": net.nodes, "edges": net.edges, "grouped": group,
+            "options": {"physics": {"solver": "barnesHut", "barnesHut": net.options.physics.barnesHut.__dict__,
+                                    "stabilization": {"iterations": 150, "updateInterval": 50}},
+                        "interaction": {"hover": True, "tooltipDelay": 120}, "edges": {"arrows": "to"}}}
+
+
+def _aggregate(net: Network, orgs, shown, links, volume, group: str) -> None:
+    places = postcodes()
+
+    def key(oid: str) -> str:
+        return places[orgs[oid].postcode].region if group == "region" else orgs[oid].sector
+
+    members: dict[str, list[str]] = defaultdict(list)
+    for oid in shown:
+        members[key(oid)].append(oid)
+    for name, ids in sorted(members.items()):
+        net.add_node(name, label=f"{name} ({len(ids)})", shape="dot", size=10 + len(ids) ** 0.5 * 3,
+                     color=SECTOR_COLOURS.get(name, "#34495e"),
+                     title=f"{name}: {len(ids)} organisations, {sum(volume[i] for i in ids):,.0f} t/yr")
+    agg: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    for (a, b), d in links.items():
+        if a in shown and b in shown and key(a) != key(b):
+            agg[(key(a), key(b))][0] += 1
+            agg[(key(a), key(b))][1] += d["tonnes"]
+    for (a, b), (count, tonnes) in sorted(agg.items()):
+        net.add_edge(a, b, width=1 + min(15.0, count ** 0.5), title=f"{count} links, {tonnes:,.0f} t/yr")

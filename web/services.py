@@ -1,0 +1,74 @@
+"""What the pages share: the store, the match index and cached chain proposals.
+
+Built lazily once per app and rebuilt after an import, so a page reads
+stored results instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from matchmaker import graph, rules
+from matchmaker.embedding import Embedder, load_embedder
+from matchmaker.matcher import MatchIndex
+from matchmaker.matching import build_index, ranked_pairs
+from matchmaker.proposals import Proposal, propose
+from matchmaker.store import Store
+
+
+class Services:
+    def __init__(self, db: str | None, model: str | None = None, embedder: Embedder | None = None):
+        self.store = Store(db)
+        self._model = model
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self._proposals: dict[str, list[Proposal]] = {}
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or load_embedder(self._model)
+
+    @cached_property
+    def orgs(self) -> dict:
+        return {o.id: o for o in self.store.organisations()}
+
+    @cached_property
+    def streams(self) -> dict:
+        return {s.id: s for s in self.store.streams()}
+
+    @cached_property
+    def index(self) -> MatchIndex:
+        with self._lock:
+            return build_index(self.store, self.embedder)
+
+    @cached_property
+    def pairs(self) -> dict[str, list[tuple[str, float]]]:
+        with self._lock:
+            return ranked_pairs(self.store, self.embedder)
+
+    @cached_property
+    def graph(self):
+        return graph.build_graph(list(self.orgs.values()), list(self.streams.values()), self.pairs)
+
+    @cached_property
+    def firm_graph(self):
+        return graph.firm_graph(self.graph)
+
+    def proposals(self, programme_id: str) -> list[Proposal]:
+        with self._lock:
+            if programme_id not in self._proposals:
+                prog = rules.get_programme(programme_id)
+                self._proposals[programme_id] = propose(self.firm_graph, list(self.orgs.values()),
+                                                        list(self.streams.values()), prog)
+            return self._proposals[programme_id]
+
+    def proposal(self, programme_id: str, chain_id: str) -> Proposal | None:
+        return next((p for p in self.proposals(programme_id) if p.chain.id == chain_id), None)
+
+    def invalidate(self) -> None:
+        """After the data changed: drop every derived view (the embedding cache survives)."""
+        with self._lock:
+            for name in ("orgs", "streams", "index", "pairs", "graph", "firm_graph"):
+                self.__dict__.pop(name, None)
+            self._proposals.clear()
