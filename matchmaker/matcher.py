@@ -56,6 +56,7 @@ class MatchIndex:
         self.vocab = vocab or default_vocabulary()
         self.weights = weights or current_weights()
         self._org_codes: dict[str, int] = {QUERY_ORG: -1}
+        self._tag_cache: dict[int, set[str]] = {}
         self.streams = list(streams)
         self.texts = [self._text(s) for s in self.streams]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
@@ -70,7 +71,11 @@ class MatchIndex:
 
     # -- features -----------------------------------------------------------
     def _tags(self, stream: Stream) -> set[str]:
-        return self.vocab.tag(stream.text, stream.ewc)
+        # keyed by object identity: a query stream and a stored one may share an id
+        key = id(stream)
+        if key not in self._tag_cache:
+            self._tag_cache[key] = self.vocab.tag(stream.text, stream.ewc)
+        return self._tag_cache[key]
 
     def _text(self, stream: Stream) -> str:
         return enriched_text(stream, self.vocab.labels(self._tags(stream)))
@@ -217,6 +222,18 @@ class MatchIndex:
             return {s.id: float(v) for s, v in zip(self.needs.streams, score[0]) if v >= 0}
         score, _ = self.score(self.offers, one)
         return {s.id: float(v) for s, v in zip(self.offers.streams, score[:, 0]) if v >= 0}
+
+    def explain_many(self, stream_id: str, others: list[str]) -> list[Match]:
+        """Full matches of one stored stream with the given counterparts, best first."""
+        one = self.features.take([self.row[stream_id]])
+        rest = self.features.take([self.row[o] for o in others])
+        if one.streams[0].direction == "offer":
+            score, comps = self.score(one, rest)
+            found = self._matches(one, rest, [(0, j) for j in range(len(others))], score, comps)
+        else:
+            score, comps = self.score(rest, one)
+            found = self._matches(rest, one, [(i, 0) for i in range(len(others))], score, comps)
+        return sorted(found, key=lambda m: -m.score)
 
     def explain_pair(self, offer_id: str, need_id: str) -> Match:
         o = self.features.take([self.row[offer_id]])

@@ -23,9 +23,7 @@ def build_index(store: Store, embedder: Embedder | None = None) -> MatchIndex:
 
 
 def _details(index: MatchIndex, stream_id: str, others: list[str]) -> list[Match]:
-    is_offer = index.streams[index.row[stream_id]].direction == "offer"
-    found = [index.explain_pair(stream_id, o) if is_offer else index.explain_pair(o, stream_id) for o in others]
-    return sorted(found, key=lambda m: -m.score)
+    return index.explain_many(stream_id, others) if others else []
 
 
 def _write(conn, stream_id: str, found: list[Match]) -> None:
