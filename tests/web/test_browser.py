@@ -1,0 +1,115 @@
+"""The pages in a real browser: Debian's chromium driven by Playwright, over a real server
+on a free loopback port. Skipped only where chromium is not installed (setup.sh --test installs it)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import socket
+import threading
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app):
+    from werkzeug.serving import make_server
+    port = free_port()
+    httpd = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        context = browser.new_context()
+        pg = context.new_page()
+        pg.outside, pg.errors = [], []
+        host = urlparse(server).netloc
+
+        def route(r):
+            if urlparse(r.request.url).netloc != host:
+                pg.outside.append(r.request.url)
+                r.abort()
+            else:
+                r.continue_()
+        pg.route("**/*", route)
+        pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+        pg.base = server
+        yield pg
+        browser.close()
+
+
+def clean(pg, expected_status: int | None = None) -> None:
+    assert pg.outside == [], f"requests left the machine: {pg.outside}"
+    # a rejected upload answers 422 on purpose; chromium logs every error status
+    errors = [e for e in pg.errors if not (expected_status and f"status of {expected_status}" in e)]
+    assert errors == [], f"console errors: {errors}"
+
+
+def test_search_form_returns_ranked_results(page):
+    page.goto(page.base + "/")
+    page.fill("textarea[name=text]", "Vi har 3000 m3 valle fra vores ostemejeri")
+    page.fill("input[name=postcode]", "2200")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#results li.match")
+    first = page.locator("#results li.match").first.inner_text()
+    assert "Whey for fermentation" in first
+    scores = [float(s) for s in page.locator("#results .score").all_inner_texts()]
+    assert scores == sorted(scores, reverse=True)
+    clean(page)
+
+
+def test_network_graph_draws(page):
+    page.goto(page.base + "/network?min_score=0")
+    page.wait_for_selector("#network canvas")
+    page.wait_for_function("document.getElementById('network').dataset.ready === 'true'", timeout=15000)
+    assert int(page.get_attribute("#network", "data-nodes")) == 8
+    clean(page)
+
+
+def test_chain_page_shows_eligibility_report_and_recheck(page):
+    page.goto(page.base + "/chains/custom?programme=closing-loops-2-check&members=K1&members=B1&lead=B1"
+                          "&budget_dkk=400000&grant_dkk=200000")
+    assert page.inner_text("#eligibility") == "PASS"
+    assert page.locator("#checks tr").count() >= 8
+    page.wait_for_selector("#network canvas")
+    page.select_option("#edit-form select[name=add]", "N1")
+    page.select_option("#edit-form select[name=lead]", "B1")
+    page.fill("#edit-form input[name=grant_dkk]", "300000")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#checks")
+    assert page.inner_text("#eligibility") == "FAIL"
+    assert "aid_intensity" in page.inner_text("#checks")
+    clean(page)
+
+
+def test_import_page_rejects_bad_file(page, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,org_id,direction,title,language,material\nS90,K1,offer,<script>alert(1)</script>,xx,wood\n")
+    page.goto(page.base + "/import")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-report")
+    report = page.inner_text("#import-report")
+    assert "nothing was written" in report and "bad.csv, row 2, column 'language'" in report
+    clean(page, expected_status=422)
