@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .paths import DATA_DIR
 
-COMPOUND_MIN = 5  # terms this long also match inside Danish compounds
+COMPOUND_MIN = 5  # Danish terms this long also match inside compounds; English ones match whole words
 
 
 @dataclass
@@ -43,7 +43,9 @@ class Vocabulary:
         self._term_to = term_to
         # one regex; longest terms first so 'knust beton' wins over 'beton'
         terms = sorted(term_to, key=len, reverse=True)
-        parts = [re.escape(t) if len(t) >= COMPOUND_MIN else rf"\b{re.escape(t)}\b" for t in terms]
+        danish = {t.lower() for c in concepts for t in c.terms_da}
+        parts = [re.escape(t) if len(t) >= COMPOUND_MIN and t in danish else rf"\b{re.escape(t)}(?:s|es)?\b"
+                 for t in terms]
         self._pattern = re.compile("|".join(parts)) if parts else None
         self.by_ewc: dict[str, set[str]] = {}
         for c in concepts:
@@ -51,12 +53,12 @@ class Vocabulary:
                 self.by_ewc.setdefault(code, set()).add(c.id)
 
     def tag(self, text: str, ewc: str | None = None) -> set[str]:
-        """Concept ids named in the text, plus those tied to the exact EWC code."""
+        """Concept ids named in the text, plus the concept of the EWC code when the code names only one."""
         found: set[str] = set()
         if self._pattern is not None:
-            found = {self._term_to[m.group(0)] for m in self._pattern.finditer(text.lower())}
-        if ewc:
-            found |= self.by_ewc.get(ewc, set())  # exact codes only: a subchapter is too broad
+            found = {self._term_to[_strip_plural(m.group(0), self._term_to)] for m in self._pattern.finditer(text.lower())}
+        if ewc and len(self.by_ewc.get(ewc, ())) == 1:  # broad codes (e.g. 02 03 04) would tag noise
+            found |= self.by_ewc[ewc]
         return found
 
     def uses_of(self, concept_ids: set[str]) -> set[str]:
@@ -64,6 +66,12 @@ class Vocabulary:
 
     def labels(self, concept_ids: set[str]) -> list[str]:
         return sorted(self.concepts[c].label for c in concept_ids if c in self.concepts)
+
+
+def _strip_plural(found: str, terms: dict[str, str]) -> str:
+    if found in terms:
+        return found
+    return found[:-2] if found[:-2] in terms else found[:-1]
 
 
 def _split(text: str) -> list[str]:

@@ -50,16 +50,34 @@ def pairing(lang_offer: str, lang_need: str) -> str:
 
 def training_set(index: MatchIndex, labels: list[Label], negatives_per_offer: int = 20,
                  seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
-    """Component vectors for labelled train pairs plus random negatives from the same offers."""
+    """Component vectors for labelled train pairs plus negatives from the same offers: half at
+    random, half the best-scoring unlabelled needs under the current weights (hard negatives),
+    in both directions, since the labels list every good match the templates allow."""
     rng = np.random.default_rng(seed)
     train = [lab for lab in labels if not held_out(lab.offer_id) and lab.offer_id in index.row and lab.need_id in index.row]
     positives = {(lab.offer_id, lab.need_id) for lab in train if lab.label == 1}
     pairs = [(lab.offer_id, lab.need_id, lab.label) for lab in train]
     need_ids = [s.id for s in index.needs.streams]
+    offer_ids = [s.id for s in index.offers.streams]
+    scores, _ = index.score(index.offers, index.needs)
+    o_pos = {o: i for i, o in enumerate(offer_ids)}
+    n_pos = {n: j for j, n in enumerate(need_ids)}
+    half = negatives_per_offer // 2
+    seen = {(a, b) for a, b, _ in pairs}
     for offer_id in sorted({lab.offer_id for lab in train}):
-        for j in rng.choice(len(need_ids), size=min(negatives_per_offer, len(need_ids)), replace=False):
-            if (offer_id, need_ids[j]) not in positives:
+        row = scores[o_pos[offer_id]]
+        picks = list(rng.choice(len(need_ids), size=min(half, len(need_ids)), replace=False))
+        picks += [j for j in np.argsort(-row)[: 3 * half] if (offer_id, need_ids[j]) not in positives][:half]
+        for j in picks:
+            if (offer_id, need_ids[j]) not in positives and (offer_id, need_ids[j]) not in seen and row[j] >= 0:
                 pairs.append((offer_id, need_ids[j], 0))
+                seen.add((offer_id, need_ids[j]))
+    for need_id in sorted({lab.need_id for lab in train}):
+        col = scores[:, n_pos[need_id]]
+        for i in [i for i in np.argsort(-col)[: 3 * half] if (offer_ids[i], need_id) not in positives][:half]:
+            if (offer_ids[i], need_id) not in seen and col[i] >= 0 and not held_out(offer_ids[i]):
+                pairs.append((offer_ids[i], need_id, 0))
+                seen.add((offer_ids[i], need_id))
     X, y = [], []
     for offer_id, need_id, label in pairs:
         _, comps = index.score(index.features.take([index.row[offer_id]]), index.features.take([index.row[need_id]]))

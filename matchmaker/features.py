@@ -95,9 +95,15 @@ def components(o: StreamFeatures, n: StreamFeatures) -> dict[str, np.ndarray]:
     semantic = np.clip(o.emb @ n.emb.T, 0.0, 1.0)
     lexical = np.clip((o.tfidf @ n.tfidf.T).toarray().astype(np.float32), 0.0, 1.0)
     nct = n.concepts.T.tocsc()
-    shared = (o.concepts @ nct).toarray() > 0
-    used = (o.uses @ nct).toarray() > 0
-    concept = np.maximum(shared, used).astype(np.float32)
+    shared_n = (o.concepts @ nct).toarray()
+    used_n = (o.uses @ nct).toarray()
+    shared, used = shared_n > 0, used_n > 0
+    # cosine of the 0/1 concept sets: many shared concepts beat one incidental one
+    size_n = np.sqrt(np.asarray(n.concepts.sum(axis=1)).ravel())[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos_shared = shared_n / (np.sqrt(np.asarray(o.concepts.sum(axis=1)).ravel())[:, None] * size_n)
+        cos_used = used_n / (np.sqrt(np.asarray(o.uses.sum(axis=1)).ravel())[:, None] * size_n)
+    concept = np.clip(np.maximum(np.nan_to_num(cos_shared), np.nan_to_num(cos_used)), 0.0, 1.0).astype(np.float32)
     ewc = np.where((o.ewc[:, None] >= 0) & (o.ewc[:, None] == n.ewc[None, :]), 1.0,
                    np.where((o.subchapter[:, None] >= 0) & (o.subchapter[:, None] == n.subchapter[None, :]), 0.6,
                             np.where((o.chapter[:, None] >= 0) & (o.chapter[:, None] == n.chapter[None, :]), 0.3, 0.0)))

@@ -20,14 +20,21 @@ Errors (exit status 1):
 
 Warnings (printed, exit status 0 unless ``--strict``): terms of three or
 fewer characters, and a term that is Danish for one concept and English for
-another. ``--verbose`` also lists Danish terms of five or more letters that
-occur inside a Danish term of another concept (the substring matcher tags
-both concepts there).
+another (the tagger keeps only the first concept for a term).
+
+The tagger in ``matchmaker/concepts.py`` matches terms of ``COMPOUND_MIN``
+(5) or more characters as plain substrings, in either language, so that
+Danish compounds are found ('kaffegrums' in 'brugt kaffegrums'). A longer
+term wins where two overlap, but an unrelated word can still hide a term
+('valle' in 'intervaller'). ``--wordlist PATH`` (repeatable, one word a
+line, e.g. ``/usr/share/dict/danish`` from the ``wdanish`` package) lists
+the words that contain a term somewhere other than at their start and are
+not terms themselves: candidates for such false hits, to read by eye.
 
 Usage::
 
     python3 scripts/check_concepts.py [--concepts PATH] [--ewc PATH]
-                                      [--strict] [--verbose]
+                                      [--strict] [--wordlist PATH ...]
 """
 
 from __future__ import annotations
@@ -75,7 +82,8 @@ CONCEPT_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 EWC_CODE_RE = re.compile(r"^\d{6}$")
 EWC_PREFIX_RE = re.compile(r"^\d{4}$")
 SHORT_TERM = 3  # terms of this many characters or fewer are risky
-STEM_MIN = 5  # the matcher tests Danish terms this long as substrings
+COMPOUND_MIN = 5  # as in matchmaker/concepts.py: longer terms match as substrings
+HOST_EXAMPLES = 8  # words shown per term by --wordlist
 
 
 def split_list(cell: str) -> list[str]:
@@ -113,11 +121,10 @@ def term_length(term: str) -> int:
 
 def check(
     rows: list[dict[str, str]], codes: set[str], subchapters: set[str]
-) -> tuple[list[str], list[str], list[str]]:
-    """Check parsed rows; return (errors, warnings, info lines)."""
+) -> tuple[list[str], list[str]]:
+    """Check parsed rows; return (errors, warnings)."""
     errors: list[str] = []
     warnings: list[str] = []
-    info: list[str] = []
 
     id_counts = Counter(row["concept"] for row in rows)
     ids = set(id_counts)
@@ -126,7 +133,9 @@ def check(
             errors.append(f"duplicate concept id {concept!r} ({count} rows)")
 
     # term -> concepts that list it, per language
-    owners: dict[str, dict[str, list[str]]] = {lang: defaultdict(list) for lang in LANGS}
+    owners: dict[str, dict[str, list[str]]] = {
+        lang: defaultdict(list) for lang in LANGS
+    }
 
     for line_no, row in enumerate(rows, start=2):
         concept = row["concept"]
@@ -174,7 +183,9 @@ def check(
                     errors.append(f"{where}: EWC code {code} is not in the EWC list")
             elif EWC_PREFIX_RE.match(code):
                 if code not in subchapters:
-                    errors.append(f"{where}: EWC subchapter {code} is not in the EWC list")
+                    errors.append(
+                        f"{where}: EWC subchapter {code} is not in the EWC list"
+                    )
             else:
                 errors.append(f"{where}: EWC entry {code!r} is not 6 or 4 digits")
 
@@ -202,19 +213,36 @@ def check(
                 f"but English for {', '.join(sorted(en_owner))}"
             )
 
-    da_terms = {t: c[0] for t, c in owners["terms_da"].items()}
-    for stem in sorted(da_terms):
-        if len(stem) < STEM_MIN or " " in stem:
+    return errors, warnings
+
+
+def hidden_hosts(rows: list[dict[str, str]], words: set[str]) -> list[str]:
+    """Words that contain a long term other than at their start (one line a term).
+
+    Such a word is tagged with the term's concept by the substring tagger
+    unless it is a term itself; each line gives the count and a few examples.
+    """
+    terms: dict[str, str] = {}
+    for row in rows:
+        for lang in LANGS:
+            for term in split_list(row[lang]):
+                terms.setdefault(term, row["concept"])
+    lines = []
+    for term in sorted(terms):
+        if len(term) < COMPOUND_MIN:
             continue
         hosts = sorted(
-            f"{other} ({da_terms[other]})"
-            for other in da_terms
-            if other != stem and stem in other and da_terms[other] != da_terms[stem]
+            w for w in words if term in w and not w.startswith(term) and w not in terms
         )
         if hosts:
-            info.append(f"{stem!r} ({da_terms[stem]}) occurs in {', '.join(hosts)}")
-
-    return errors, warnings, info
+            shown = ", ".join(hosts[:HOST_EXAMPLES])
+            more = (
+                f" (+{len(hosts) - HOST_EXAMPLES})"
+                if len(hosts) > HOST_EXAMPLES
+                else ""
+            )
+            lines.append(f"{term!r} ({terms[term]}) in {shown}{more}")
+    return lines
 
 
 def summarise(rows: list[dict[str, str]]) -> list[str]:
@@ -241,8 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concepts", type=Path, default=DEFAULT_CONCEPTS)
     parser.add_argument("--ewc", type=Path, default=None, help="EWC list (ewc.csv)")
-    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    parser.add_argument("--verbose", action="store_true", help="list substring overlaps")
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors"
+    )
+    parser.add_argument(
+        "--wordlist",
+        type=Path,
+        action="append",
+        default=[],
+        help="word list (one word a line) to search for words hiding a term",
+    )
     args = parser.parse_args(argv)
 
     ewc_path = find_ewc_file(args.ewc)
@@ -257,25 +293,34 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[dict[str, str]] = []
         for line_no, values in enumerate(reader, start=2):
             if len(values) != len(HEADER):
-                print(f"ERROR: line {line_no} has {len(values)} fields, expected {len(HEADER)}")
+                print(
+                    f"ERROR: line {line_no} has {len(values)} fields, expected {len(HEADER)}"
+                )
                 return 1
             rows.append(dict(zip(HEADER, values)))
 
-    errors, warnings, info = check(rows, codes, subchapters)
+    errors, warnings = check(rows, codes, subchapters)
 
     print(f"checked {args.concepts} against {ewc_path}")
     for line in summarise(rows):
         print(line)
     for message in warnings:
         print(f"WARNING: {message}")
-    print(f"Danish substring overlaps: {len(info)}" + ("" if args.verbose else " (--verbose lists them)"))
-    if args.verbose:
-        for message in info:
-            print(f"  {message}")
+    if args.wordlist:
+        words: set[str] = set()
+        for path in args.wordlist:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                words.update(line.strip().lower() for line in handle if line.strip())
+        hosts = hidden_hosts(rows, words)
+        print(f"terms found inside other words of the word list: {len(hosts)}")
+        for line in hosts:
+            print(f"  {line}")
     for message in errors:
         print(f"ERROR: {message}")
     failed = bool(errors) or (args.strict and bool(warnings))
-    print(f"{len(errors)} errors, {len(warnings)} warnings: {'FAILED' if failed else 'OK'}")
+    print(
+        f"{len(errors)} errors, {len(warnings)} warnings: {'FAILED' if failed else 'OK'}"
+    )
     return 1 if failed else 0
 
 

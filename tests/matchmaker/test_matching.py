@@ -15,7 +15,8 @@ def test_concepts_tag_danish_and_english_and_compounds(vocab):
     assert vocab.tag("Vi har kaffegrumset fra 3 caféer") == {"coffee_grounds"}
     assert vocab.tag("spent coffee for cups") == {"coffee_grounds"}
     assert vocab.tag("Betonknusanlæg med knust beton") == {"crushed_concrete"}
-    assert vocab.tag("nothing here", ewc="020501") == {"whey"}
+    assert vocab.tag("nothing here", ewc="020501") == {"whey"}          # a code naming one concept
+    assert vocab.tag("coffee grounds and more coffee grounds") == {"coffee_grounds"}
     assert vocab.uses_of({"coffee_grounds"}) == {"bioplastic"}
 
 
@@ -41,7 +42,9 @@ def test_danish_offer_finds_english_need_with_explanation(index):
 
 def test_typical_use_links_different_concepts(index):
     m = index.explain_pair("S3", "S4")  # used cooking oil -> bioplastic maker
-    assert m.components["taxonomy"] >= 0.6
+    unrelated = index.explain_pair("S3", "S6")  # used cooking oil -> road base
+    assert m.components["taxonomy"] > unrelated.components["taxonomy"] + 0.3
+    assert m.uses == ["used cooking oil -> bioplastic"]
 
 
 def test_need_finds_offers_and_never_its_own_org(index):
