@@ -49,15 +49,14 @@ class StreamFeatures:
     streams: list[Stream]
     org: np.ndarray          # int codes of owners
     emb: np.ndarray          # (n, d) float32, unit rows
-    tfidf: sparse.csr_matrix
+    tfidf: sparse.csr_matrix | np.ndarray   # TF-IDF rows, or their LSA projection for large corpora
     concepts: sparse.csr_matrix   # (n, K) 0/1
     uses: sparse.csr_matrix       # (n, K) 0/1: what the stream's concepts are typically used for
     ewc: np.ndarray          # int code or -1
     subchapter: np.ndarray
     chapter: np.ndarray
     material: np.ndarray
-    lat: np.ndarray          # radians
-    lon: np.ndarray
+    xyz: np.ndarray          # (n, 3) unit vectors of the sites on the globe, nan when unknown
     quantity: np.ndarray     # nan when unknown
     unit: np.ndarray         # -1 when unknown
     level: np.ndarray        # waste-hierarchy level of the current fate, 0 unknown
@@ -66,12 +65,12 @@ class StreamFeatures:
     def __len__(self) -> int:
         return len(self.streams)
 
-    def take(self, rows: np.ndarray | slice) -> "StreamFeatures":
+    def take(self, rows: np.ndarray | slice, with_streams: bool = True) -> "StreamFeatures":
         idx = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows)
-        return StreamFeatures([self.streams[i] for i in idx], self.org[idx], self.emb[idx],
+        return StreamFeatures([self.streams[i] for i in idx] if with_streams else [], self.org[idx], self.emb[idx],
                               self.tfidf[idx], self.concepts[idx], self.uses[idx], self.ewc[idx],
-                              self.subchapter[idx], self.chapter[idx], self.material[idx], self.lat[idx],
-                              self.lon[idx], self.quantity[idx], self.unit[idx], self.level[idx],
+                              self.subchapter[idx], self.chapter[idx], self.material[idx], self.xyz[idx],
+                              self.quantity[idx], self.unit[idx], self.level[idx],
                               self.hazardous[idx])
 
 
@@ -90,48 +89,87 @@ def code_arrays(streams: list[Stream]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return ewc, sub, chap, hazardous
 
 
-def components(o: StreamFeatures, n: StreamFeatures) -> dict[str, np.ndarray]:
-    """All components for every pair of offers `o` (rows) and needs `n` (columns)."""
-    semantic = np.clip(o.emb @ n.emb.T, 0.0, 1.0)
-    lexical = np.clip((o.tfidf @ n.tfidf.T).toarray().astype(np.float32), 0.0, 1.0)
-    nct = n.concepts.T.tocsc()
-    shared_n = (o.concepts @ nct).toarray()
-    used_n = (o.uses @ nct).toarray()
-    shared, used = shared_n > 0, used_n > 0
+def components(o: StreamFeatures, n: StreamFeatures, aligned: bool = False) -> dict[str, np.ndarray]:
+    """All components, float32, for every pair of offers `o` (rows) and needs `n` (columns);
+    with `aligned`, for the pairs (o[i], n[i]) only, as a column of shape (len(o), 1)."""
+    semantic = np.clip(_dot(o.emb, n.emb, aligned), 0.0, 1.0)
+    lexical = np.clip(_dot(o.tfidf, n.tfidf, aligned), 0.0, 1.0).astype(np.float32, copy=False)
+    shared_n = _dot(o.concepts, n.concepts, aligned)
+    used_n = _dot(o.uses, n.concepts, aligned)
     # cosine of the 0/1 concept sets: many shared concepts beat one incidental one
-    size_n = np.sqrt(np.asarray(n.concepts.sum(axis=1)).ravel())[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos_shared = shared_n / (np.sqrt(np.asarray(o.concepts.sum(axis=1)).ravel())[:, None] * size_n)
-        cos_used = used_n / (np.sqrt(np.asarray(o.uses.sum(axis=1)).ravel())[:, None] * size_n)
-    concept = np.clip(np.maximum(np.nan_to_num(cos_shared), np.nan_to_num(cos_used)), 0.0, 1.0).astype(np.float32)
-    ewc = np.where((o.ewc[:, None] >= 0) & (o.ewc[:, None] == n.ewc[None, :]), 1.0,
-                   np.where((o.subchapter[:, None] >= 0) & (o.subchapter[:, None] == n.subchapter[None, :]), 0.6,
-                            np.where((o.chapter[:, None] >= 0) & (o.chapter[:, None] == n.chapter[None, :]), 0.3, 0.0)))
-    material = (o.material[:, None] == n.material[None, :])
-    taxonomy = (0.6 * concept + 0.25 * ewc + 0.15 * material).astype(np.float32)
-    km = distance_km(o.lat, o.lon, n.lat, n.lon)
-    scale = np.array([TRANSPORT_KM.get(MATERIALS[m], DEFAULT_TRANSPORT_KM) for m in o.material],
-                     dtype=np.float32)
-    distance = np.exp(-km / scale[:, None]).astype(np.float32)
-    same_unit = (o.unit[:, None] == n.unit[None, :]) & (o.unit[:, None] >= 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.sqrt(np.minimum(o.quantity[:, None], n.quantity[None, :]) /
-                        np.maximum(o.quantity[:, None], n.quantity[None, :]))
-    known = ~np.isnan(o.quantity)[:, None] & ~np.isnan(n.quantity)[None, :]
-    quantity = np.where(same_unit & known, np.nan_to_num(ratio), np.where(known, 0.2, 0.5)).astype(np.float32)
+    inv_o, inv_n = _outer(_inv_sqrt(o.concepts), _inv_sqrt(n.concepts), aligned)
+    inv_u, _ = _outer(_inv_sqrt(o.uses), n.org, aligned)
+    concept = np.maximum(shared_n * inv_o, used_n * inv_u) * inv_n
+    e_o, e_n = _outer(o.ewc, n.ewc, aligned)
+    s_o, s_n = _outer(o.subchapter, n.subchapter, aligned)
+    c_o, c_n = _outer(o.chapter, n.chapter, aligned)
+    ewc = np.maximum.reduce([np.float32(1.0) * ((e_o == e_n) & (e_o >= 0)), np.float32(0.6) * ((s_o == s_n) & (s_o >= 0)),
+                             np.float32(0.3) * ((c_o == c_n) & (c_o >= 0))])
+    m_o, m_n = _outer(o.material, n.material, aligned)
+    taxonomy = (np.float32(0.6) * np.clip(concept, 0.0, 1.0) + np.float32(0.25) * ewc
+                + np.float32(0.15) * (m_o == m_n)).astype(np.float32, copy=False)
+    km = distance_km(o.xyz, n.xyz, aligned)
+    scale, _ = _outer(np.array([TRANSPORT_KM.get(MATERIALS[m], DEFAULT_TRANSPORT_KM) for m in o.material],
+                               dtype=np.float32), n.org, aligned)
+    distance = np.where(np.isnan(km), np.float32(0.5), np.exp(-km / scale))  # unknown site: neutral
+    q_o, q_n = _outer(np.log(o.quantity).astype(np.float32), np.log(n.quantity).astype(np.float32), aligned)
+    u_o, u_n = _outer(o.unit, n.unit, aligned)
+    ratio = np.exp(np.float32(-0.5) * np.abs(q_o - q_n))  # sqrt(min/max)
+    quantity = np.where(np.isnan(ratio), np.float32(0.5), np.where((u_o == u_n) & (u_o >= 0), ratio, np.float32(0.2)))
     uplift_row = np.where(o.level > 0, np.clip((RAW_MATERIAL_LEVEL - o.level) / 2.0, 0.0, 1.0), 0.25)
     uplift = np.broadcast_to(uplift_row[:, None].astype(np.float32), semantic.shape)
-    return {"semantic": semantic, "lexical": lexical, "taxonomy": taxonomy, "distance": distance,
-            "quantity": quantity, "uplift": uplift, "km": km,
-            "concept_shared": shared, "concept_used": used}
+    return {"semantic": semantic, "lexical": lexical, "taxonomy": taxonomy, "distance": distance.astype(np.float32),
+            "quantity": quantity.astype(np.float32, copy=False), "uplift": uplift, "km": km,
+            "concept_shared": shared_n > 0, "concept_used": used_n > 0}
 
 
-def distance_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine great-circle distance for every pair (rows x columns), in km."""
-    dlat = lat2[None, :] - lat1[:, None]
-    dlon = lon2[None, :] - lon1[:, None]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat1)[:, None] * np.cos(lat2)[None, :] * np.sin(dlon / 2) ** 2
-    return (2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))).astype(np.float32)
+def proxy_vectors(f: StreamFeatures, coef: dict[str, float], side: str) -> np.ndarray:
+    """Dense rows whose dot products approximate the heavy part of the decision:
+    coef_semantic x semantic + coef_lexical x lexical + 0.6 coef_taxonomy x concept cosine
+    (offers carry their concepts plus their uses). One matrix product then ranks
+    candidates for every pair of a block."""
+    lex = f.tfidf.toarray() if sparse.issparse(f.tfidf) else f.tfidf
+    concepts = f.concepts + f.uses if side == "offer" else f.concepts
+    concepts = (concepts.multiply(_inv_sqrt(concepts)[:, None])).toarray()
+    if side == "offer":
+        return np.hstack([np.float32(coef["semantic"]) * f.emb, np.float32(coef["lexical"]) * lex,
+                          np.float32(0.6 * coef["taxonomy"]) * concepts]).astype(np.float32)
+    return np.hstack([f.emb, lex, concepts]).astype(np.float32)
+
+
+def _outer(a: np.ndarray, b: np.ndarray, aligned: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Views that combine per pair: every (row, column), or row i with row i."""
+    return (a[:, None], b[:, None]) if aligned else (a[:, None], b[None, :])
+
+
+def _dot(a, b, aligned: bool) -> np.ndarray:
+    if aligned:
+        if sparse.issparse(a):
+            return np.asarray(a.multiply(b).sum(axis=1), dtype=np.float32)
+        return np.einsum("ij,ij->i", a, b).astype(np.float32)[:, None]
+    product = a @ b.T
+    return (product.toarray() if sparse.issparse(product) else product).astype(np.float32, copy=False)
+
+
+def _inv_sqrt(matrix: sparse.csr_matrix) -> np.ndarray:
+    counts = np.asarray(matrix.sum(axis=1), dtype=np.float32).ravel()
+    return np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1.0)), 0.0).astype(np.float32)
+
+
+def site_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1).astype(np.float32)
+
+
+def distance_km(a: np.ndarray, b: np.ndarray, aligned: bool = False) -> np.ndarray:
+    """Great-circle distance for every pair (rows x columns) of unit site vectors, in km.
+
+    The chord between two unit vectors gives the angle: 2 asin(|a - b| / 2); one
+    matrix product instead of trigonometry on every pair.
+    """
+    dot = np.clip(_dot(a, b, aligned), -1.0, 1.0)
+    chord = np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))
+    return (2 * EARTH_KM * np.arcsin(np.minimum(chord / 2, 1.0))).astype(np.float32)
 
 
 def unit_index(unit: str | None) -> int:

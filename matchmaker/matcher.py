@@ -13,11 +13,15 @@ from . import reference
 from .concepts import Vocabulary, default_vocabulary
 from .embedding import Embedder
 from .errors import MatchmakerError, NotFound
-from .features import COMPONENTS, StreamFeatures, code_arrays, components, concept_matrix, enriched_text, unit_index
+from .features import (COMPONENTS, StreamFeatures, code_arrays, components, concept_matrix, enriched_text,
+                       proxy_vectors, site_vectors, unit_index)
 from .model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
 from .weights import MatchWeights, current_weights
 
 QUERY_ORG = "__query__"
+LSA_ABOVE = 5000
+LSA_DIM = 256
+EXACT_PAIRS = 2_000_000  # up to this many offer-need pairs, all-pairs scores every pair in full
 _WORD = re.compile(r"[a-zæøåéü]{4,}")
 _STOP = {"with", "from", "that", "this", "have", "from", "which", "will", "their", "about", "year", "tons",
          "vores", "eller", "også", "til", "som", "hvor", "have", "ved", "fra", "med", "kan", "der", "det",
@@ -61,7 +65,13 @@ class MatchIndex:
         self.texts = [self._text(s) for s in self.streams]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
                                           max_df=0.5, min_df=1, dtype=np.float32)
-        self.vectorizer.fit(self.texts or ["empty"])
+        tfidf = self.vectorizer.fit_transform(self.texts or ["empty"])
+        # Above LSA_ABOVE streams the sparse n-gram product dominates all-pairs time; a
+        # 256-dimensional LSA projection keeps the cosine close at a fraction of the cost.
+        self.lsa = None
+        if len(self.texts) > LSA_ABOVE:
+            from sklearn.decomposition import TruncatedSVD
+            self.lsa = TruncatedSVD(n_components=LSA_DIM, random_state=0).fit(tfidf)
         self.features = self._features(self.streams, self.texts)
         self.row = {s.id: i for i, s in enumerate(self.streams)}
         self.offer_rows = np.array([i for i, s in enumerate(self.streams) if s.direction == "offer"], dtype=np.int64)
@@ -87,29 +97,36 @@ class MatchIndex:
         for s in streams:
             org = self.orgs.get(s.org_id)
             place = places.get(org.postcode) if org else getattr(s, "_postcode", None)
-            lat.append(math.radians(place.latitude) if place else np.nan)
-            lon.append(math.radians(place.longitude) if place else np.nan)
+            lat.append(place.latitude if place else np.nan)
+            lon.append(place.longitude if place else np.nan)
         ewc, sub, chap, hazardous = code_arrays(streams)
         return StreamFeatures(
             streams=streams,
             org=np.array([self._org_codes.setdefault(s.org_id, len(self._org_codes)) for s in streams], dtype=np.int64),
             emb=self.embedder.encode(texts) if texts else np.zeros((0, 1), np.float32),
-            tfidf=self.vectorizer.transform(texts).tocsr(),
+            tfidf=self._lexical(texts),
             concepts=concept_matrix(tags, self.vocab),
             uses=concept_matrix([self.vocab.uses_of(t) for t in tags], self.vocab),
             ewc=ewc, subchapter=sub, chapter=chap,
             material=np.array([MATERIALS.index(s.material) for s in streams], dtype=np.int64),
-            lat=np.array(lat, dtype=np.float64), lon=np.array(lon, dtype=np.float64),
+            xyz=site_vectors(np.array(lat, dtype=np.float64), np.array(lon, dtype=np.float64)),
             quantity=np.array([s.quantity if s.quantity else np.nan for s in streams], dtype=np.float64),
             unit=np.array([unit_index(s.unit) for s in streams], dtype=np.int64),
             level=np.array([s.hierarchy_level or 0 for s in streams], dtype=np.int64),
             hazardous=hazardous,
         )
 
+    def _lexical(self, texts: list[str]):
+        rows = self.vectorizer.transform(texts).tocsr()
+        if self.lsa is None:
+            return rows
+        dense = self.lsa.transform(rows).astype(np.float32)
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        return dense / np.where(norms == 0, 1.0, norms)
+
     # -- scoring ------------------------------------------------------------
     def score(self, o: StreamFeatures, n: StreamFeatures) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         comps = components(o, n)
-        comps["distance"] = np.where(np.isnan(comps["km"]), np.float32(0.5), comps["distance"])
         score = self.weights.score(comps)
         same = (o.org[:, None] == n.org[None, :]) & (o.org[:, None] >= 0)
         score[same] = -1.0  # same organisation: never a match
@@ -193,26 +210,50 @@ class MatchIndex:
         order = _top(score[:, 0], top)
         return self._matches(self.offers, one, [(i, 0) for i in order], score, comps)
 
-    def all_pairs(self, top: int = 10, block: int = 512) -> dict[str, list[tuple[str, float]]]:
-        """Top-k counterparts of every stream, both directions, by blocked matrix products."""
-        result: dict[str, list[tuple[str, float]]] = {}
-        for rows, other, offers_are_rows in ((self.offers, self.needs, True), (self.needs, self.offers, False)):
-            if len(rows) == 0 or len(other) == 0:
-                for s in rows.streams:
-                    result[s.id] = []
-                continue
-            k = min(top, len(other))
-            for start in range(0, len(rows), block):
-                part = rows.take(slice(start, start + block))
-                score = self.score(part, other)[0] if offers_are_rows else self.score(other, part)[0].T
-                idx = np.argpartition(-score, k - 1, axis=1)[:, :k]
-                part_scores = np.take_along_axis(score, idx, axis=1)
-                order = np.argsort(-part_scores, axis=1)
-                idx = np.take_along_axis(idx, order, axis=1)
-                part_scores = np.take_along_axis(part_scores, order, axis=1)
-                for r, s in enumerate(part.streams):
-                    result[s.id] = [(other.streams[j].id, float(v)) for j, v in zip(idx[r], part_scores[r]) if v >= 0]
+    def all_pairs(self, top: int = 10, block: int = 1024, candidates: int = 32) -> dict[str, list[tuple[str, float]]]:
+        """Top-k counterparts of every stream, both directions, with blocked matrix products.
+
+        Two stages, no Python loop over pairs: one matrix product per block of offers gives a
+        proxy of the decision (the semantic, lexical and concept terms that carry most of the
+        weight), which picks each offer's and each need's best `candidates`; the full score
+        then ranks only those pairs.
+        """
+        result: dict[str, list[tuple[str, float]]] = {s.id: [] for s in self.streams}
+        n_o, n_n = len(self.offers), len(self.needs)
+        if n_o == 0 or n_n == 0:
+            return result
+        self.weights.check_fitted()
+        if n_o * n_n <= EXACT_PAIRS:
+            candidates = max(n_o, n_n)  # small programmes: every pair gets the full score
+        p_o = proxy_vectors(self.offers, self.weights.coef_, "offer")
+        p_n = proxy_vectors(self.needs, self.weights.coef_, "need")
+        rows, cols = _candidates(p_o, p_n, self.offers.org, self.needs.org, candidates, block)
+        keys = [(np.arange(n_o)[:, None] * n_n + rows).ravel(), (cols * n_n + np.arange(n_n)[:, None]).ravel()]
+        pairs = np.unique(np.concatenate(keys))
+        oi, ni = pairs // n_n, pairs % n_n
+        decision = np.empty(len(pairs), dtype=np.float32)
+        for start in range(0, len(pairs), 50_000):
+            sl = slice(start, start + 50_000)
+            decision[sl] = self.decision(self.offers.take(oi[sl], False), self.needs.take(ni[sl], False),
+                                         aligned=True).ravel()
+        ok = decision > -np.inf
+        oi, ni, decision = oi[ok], ni[ok], decision[ok]
+        score = 1.0 / (1.0 + np.exp(-decision.astype(np.float64)))
+        for mine, theirs, own, other in ((self.offers, self.needs, oi, ni), (self.needs, self.offers, ni, oi)):
+            order = np.lexsort((-decision, own))
+            owners = own[order]
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+            for j in order[rank < top]:
+                result[mine.streams[own[j]].id].append((theirs.streams[other[j]].id, float(score[j])))
         return result
+
+    def decision(self, o: StreamFeatures, n: StreamFeatures, aligned: bool = False) -> np.ndarray:
+        """The weights' linear decision (monotone in the score); same organisation is -inf."""
+        decision = self.weights.decision(components(o, n, aligned))
+        o_org, n_org = (o.org[:, None], n.org[:, None]) if aligned else (o.org[:, None], n.org[None, :])
+        decision[(o_org == n_org) & (o_org >= 0)] = -np.inf
+        return decision
 
     def pair_scores(self, stream_id: str) -> dict[str, float]:
         """Score of one stream against every counterpart (for incremental updates)."""
@@ -243,6 +284,43 @@ class MatchIndex:
         if not found:
             raise MatchmakerError("a stream cannot match another stream of the same organisation")
         return found[0]
+
+
+def _candidates(a: np.ndarray, b: np.ndarray, org_a: np.ndarray, org_b: np.ndarray, m: int,
+                block: int) -> tuple[np.ndarray, np.ndarray]:
+    """By dot product, each row of `a`'s best `m` rows of `b` and each row of `b`'s best `m`
+    rows of `a`, never within one organisation: one matrix product per block of `a`, each
+    block's best kept per row of `b` and merged into a running top-m."""
+    m_a, m_b = min(m, len(b)), min(m, len(a))
+    rows = np.empty((len(a), m_a), dtype=np.int64)
+    col_s = np.full((len(b), m_b), -np.inf, np.float32)
+    col_i = np.zeros((len(b), m_b), np.int64)
+    same_a, same_b = _same_org_pairs(org_a, org_b)
+    for start in range(0, len(a), block):
+        stop = min(start + block, len(a))
+        p = a[start:stop] @ b.T
+        inside = (same_a >= start) & (same_a < stop)
+        p[same_a[inside] - start, same_b[inside]] = -np.inf
+        rows[start:stop] = np.argpartition(-p, m_a - 1, axis=1)[:, :m_a]
+        pt = np.ascontiguousarray(p.T)
+        kb = min(m_b, stop - start)
+        idx = np.argpartition(-pt, kb - 1, axis=1)[:, :kb]
+        merged_s = np.hstack([col_s, np.take_along_axis(pt, idx, axis=1)])
+        merged_i = np.hstack([col_i, idx + start])
+        keep = np.argpartition(-merged_s, m_b - 1, axis=1)[:, :m_b]
+        col_s, col_i = np.take_along_axis(merged_s, keep, axis=1), np.take_along_axis(merged_i, keep, axis=1)
+    return rows, col_i
+
+
+def _same_org_pairs(org_a: np.ndarray, org_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (i, j) with org_a[i] == org_b[j] (organisations own few streams: a short list)."""
+    by_org: dict[int, list[int]] = {}
+    for j, o in enumerate(org_b.tolist()):
+        if o >= 0:
+            by_org.setdefault(o, []).append(j)
+    ii = [i for i, o in enumerate(org_a.tolist()) for _ in by_org.get(o, ())]
+    jj = [j for o in org_a.tolist() for j in by_org.get(o, ())]
+    return np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -8,15 +8,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 from . import rules
 from .chains import KNOWLEDGE_KINDS, Chain, find_chains, relink
 from .errors import MatchmakerError
+from .features import distance_km, site_vectors
 from .impact import LinkImpact, link_impact, totals
 from .model import Organisation, Stream
 from .reference import postcodes
 
-EARTH_KM = 6371.0
 
 
 @dataclass
@@ -46,9 +47,8 @@ class Proposal:
 
 def _km(a: Organisation, b: Organisation) -> float:
     p, q = postcodes()[a.postcode], postcodes()[b.postcode]
-    la1, lo1, la2, lo2 = map(math.radians, (p.latitude, p.longitude, q.latitude, q.longitude))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+    sites = site_vectors(np.array([p.latitude, q.latitude]), np.array([p.longitude, q.longitude]))
+    return float(distance_km(sites[:1], sites[1:])[0, 0])
 
 
 def default_lead(chain: Chain, orgs: dict[str, Organisation]) -> str | None:

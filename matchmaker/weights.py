@@ -44,12 +44,12 @@ class MatchWeights:
         self.n_samples_ = int(len(y))
         return self
 
-    def _check(self) -> None:
+    def check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
             raise NotFittedError("MatchWeights is not fitted: call fit() or load()")
 
     def decision(self, comps: dict[str, np.ndarray]) -> np.ndarray:
-        self._check()
+        self.check_fitted()
         total = np.full(np.shape(comps["semantic"]), self.intercept_, dtype=np.float32)
         for name in COMPONENTS:
             total += np.float32(self.coef_[name]) * comps[name]
@@ -60,7 +60,7 @@ class MatchWeights:
         return (1.0 / (1.0 + np.exp(-self.decision(comps)))).astype(np.float32)
 
     def save(self, path: Path = WEIGHTS_FILE) -> Path:
-        self._check()
+        self.check_fitted()
         path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"coef": self.coef_, "intercept": self.intercept_, "params": self.get_params(),
                "n_samples": getattr(self, "n_samples_", 0)}

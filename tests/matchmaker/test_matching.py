@@ -1,10 +1,8 @@
-import math
-
 import numpy as np
 import pytest
 
 from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.features import COMPONENTS, distance_km
+from matchmaker.features import COMPONENTS, distance_km, site_vectors
 from matchmaker.importer import import_files
 from matchmaker.matcher import MatchIndex
 from matchmaker.matching import refresh_matches, stored_matches, update_stream_matches
@@ -72,10 +70,11 @@ def test_hazardous_offer_is_flagged(index):
     assert "CAUTION" not in m.sentence
 
 
-def test_distance_haversine():
-    aarhus, copenhagen = (math.radians(56.1567), math.radians(10.2108)), (math.radians(55.6761), math.radians(12.5683))
-    km = distance_km(np.array([aarhus[0]]), np.array([aarhus[1]]), np.array([copenhagen[0]]), np.array([copenhagen[1]]))
-    assert km[0, 0] == pytest.approx(157, abs=3)
+def test_great_circle_distance():
+    sites = site_vectors(np.array([56.1567, 55.6761, 56.1567]), np.array([10.2108, 12.5683, 10.2108]))
+    km = distance_km(sites, sites)
+    assert km[0, 1] == pytest.approx(157, abs=3)   # Aarhus - Copenhagen
+    assert km[0, 2] == pytest.approx(0, abs=0.5) and km[1, 0] == pytest.approx(km[0, 1])
 
 
 def test_all_pairs_equals_single_queries(index):
