@@ -124,3 +124,26 @@ def test_api_index_and_stats(client):
     assert "/api/search" in " ".join(client.get("/api/").get_json()["endpoints"])
     assert client.get("/api/stats").get_json()["streams"] == 10
     assert set(client.get("/api/programmes").get_json()) >= {PROG}
+
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_hostile_names_come_out_inert(client, small_store):
+    org = small_store.organisation("K1")
+    org.name = PAYLOAD
+    stream = small_store.stream("S1")
+    stream.title = PAYLOAD
+    with small_store.transaction() as conn:
+        small_store.upsert(conn, [org], [stream])
+    client.application.extensions["matchmaker"].invalidate()
+    for url in ["/orgs/K1", "/streams/S1", "/streams/S2", "/orgs", "/network?min_score=0",
+                "/chains/custom?programme=closing-loops-2-check&members=K1&members=B1"]:
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;" in html or "\\u003cscript\\u003e" in html, url
+    graph = client.get("/api/network", query_string={"min_score": "0"}).get_json()
+    assert any(PAYLOAD in n["label"] or PAYLOAD in n.get("title", "") for n in graph["nodes"])  # data, not markup
+    csv_text = client.get("/chains/custom.csv", query_string={"programme": "closing-loops-2-check",
+                                                                "members": ["K1", "B1"]}).get_data(as_text=True)
+    assert PAYLOAD[:10] in csv_text
