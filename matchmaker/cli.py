@@ -248,7 +248,8 @@ def chains(programme_id, top, max_firms, min_score, sector, region, eligibility,
     if as_json:
         click.echo(json.dumps([p.as_dict(by_org) for p in shown], ensure_ascii=False, indent=2))
         return
-    click.echo(f"{len(found)} chains found; showing {len(shown)}")
+    click.echo(f"{len(found)} chains proposed (at most the best 3,000 by link quality are evaluated); "
+               f"{len(shown)} shown")
     for p in shown:
         d = p.as_dict(by_org)
         names = " -> ".join(d["names"][m] for m in p.chain.members)

@@ -223,19 +223,22 @@ class MatchIndex:
         if n_o == 0 or n_n == 0:
             return result
         self.weights.check_fitted()
-        if n_o * n_n <= EXACT_PAIRS:
-            candidates = max(n_o, n_n)  # small programmes: every pair gets the full score
-        p_o = proxy_vectors(self.offers, self.weights.coef_, "offer")
-        p_n = proxy_vectors(self.needs, self.weights.coef_, "need")
-        rows, cols = _candidates(p_o, p_n, self.offers.org, self.needs.org, candidates, block)
-        keys = [(np.arange(n_o)[:, None] * n_n + rows).ravel(), (cols * n_n + np.arange(n_n)[:, None]).ravel()]
-        pairs = np.unique(np.concatenate(keys))
-        oi, ni = pairs // n_n, pairs % n_n
-        decision = np.empty(len(pairs), dtype=np.float32)
-        for start in range(0, len(pairs), 50_000):
-            sl = slice(start, start + 50_000)
-            decision[sl] = self.decision(self.offers.take(oi[sl], False), self.needs.take(ni[sl], False),
-                                         aligned=True).ravel()
+        if n_o * n_n <= EXACT_PAIRS:  # small programmes: every pair gets the full score
+            decision = np.vstack([self.decision(self.offers.take(slice(a, a + block), False), self.needs)
+                                  for a in range(0, n_o, block)]).ravel()
+            oi, ni = np.divmod(np.arange(n_o * n_n), n_n)
+        else:
+            p_o = proxy_vectors(self.offers, self.weights.coef_, "offer")
+            p_n = proxy_vectors(self.needs, self.weights.coef_, "need")
+            rows, cols = _candidates(p_o, p_n, self.offers.org, self.needs.org, candidates, block)
+            keys = [(np.arange(n_o)[:, None] * n_n + rows).ravel(), (cols * n_n + np.arange(n_n)[:, None]).ravel()]
+            pairs = np.unique(np.concatenate(keys))
+            oi, ni = pairs // n_n, pairs % n_n
+            decision = np.empty(len(pairs), dtype=np.float32)
+            for start in range(0, len(pairs), 50_000):
+                sl = slice(start, start + 50_000)
+                decision[sl] = self.decision(self.offers.take(oi[sl], False), self.needs.take(ni[sl], False),
+                                             aligned=True).ravel()
         ok = decision > -np.inf
         oi, ni, decision = oi[ok], ni[ok], decision[ok]
         score = 1.0 / (1.0 + np.exp(-decision.astype(np.float64)))
