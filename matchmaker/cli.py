@@ -299,26 +299,6 @@ def ensure_demo_store(store: Store) -> float | None:
     return time.perf_counter() - start
 
 
-def _serve(db: str | None, model: str | None, host: str, port: int) -> None:
-    # the web layer is imported only here: the domain never depends on it
-    from waitress import serve as waitress_serve
-
-    from web import create_app
-    app = create_app({"DB": Store(db).url, "MODEL": model})
-    click.echo(f"Matchmaker is running at http://{host}:{port}/  (Ctrl+C stops it)")
-    waitress_serve(app, host=host, port=port, threads=8, ident="matchmaker")
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@db_option
-@model_option
-def serve(host: str, port: int, db: str | None, model: str | None) -> None:
-    """Run the web explorer with a production WSGI server (waitress)."""
-    _serve(db, model, host, port)
-
-
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="Build the demo store, matches and chains, then stop.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -351,7 +331,10 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
         passing = sum(p.eligibility == "pass" for p in found)
         click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")
     if not no_serve:
-        _serve(db, model, host, port)
+        serve = cli.commands.get("serve")  # added by the web layer (web/cli.py); the domain never imports it
+        if serve is None:
+            raise click.ClickException("the web explorer is not installed; run with --no-serve")
+        click.get_current_context().invoke(serve, host=host, port=port, db=db, model=model)
 
 
 def main() -> None:
