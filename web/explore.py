@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
-from matchmaker import graph
 from matchmaker.model import CONFIDENTIALITY, MATERIALS, SECTORS
 from matchmaker.reference import REGIONS, ewc_chapters
 
@@ -36,7 +35,5 @@ def network_page():
 
 @bp.get("/network.<any(graphml, gexf):fmt>")
 def network_export(fmt: str):
-    G = services().graph
-    text = graph.to_graphml(G) if fmt == "graphml" else graph.to_gexf(G)
-    return Response(text, mimetype="application/xml",
+    return Response(services().graph_export(fmt), mimetype="application/xml",
                     headers={"Content-Disposition": f"attachment; filename=matchmaker-network.{fmt}"})

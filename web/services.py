@@ -24,6 +24,7 @@ class Services:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._proposals: dict[str, list[Proposal]] = {}
+        self._exports: dict[str, str] = {}
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -55,6 +56,13 @@ class Services:
     def firm_graph(self):
         return graph.firm_graph(self.graph)
 
+    def graph_export(self, fmt: str) -> str:
+        """GraphML or GEXF of the whole graph, built once per data version (it takes ~0.1-0.4 s)."""
+        with self._lock:
+            if fmt not in self._exports:
+                self._exports[fmt] = graph.to_graphml(self.graph) if fmt == "graphml" else graph.to_gexf(self.graph)
+            return self._exports[fmt]
+
     def proposals(self, programme_id: str) -> list[Proposal]:
         with self._lock:
             if programme_id not in self._proposals:
@@ -72,3 +80,4 @@ class Services:
             for name in ("orgs", "streams", "index", "pairs", "graph", "firm_graph"):
                 self.__dict__.pop(name, None)
             self._proposals.clear()
+            self._exports.clear()
