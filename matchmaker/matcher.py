@@ -155,9 +155,11 @@ class MatchIndex:
         return out
 
     def explain(self, m: Match, offer: Stream, need: Stream) -> str:
-        who_o = self.orgs[offer.org_id].name if offer.org_id in self.orgs else "The offered stream"
-        who_n = self.orgs[need.org_id].name if need.org_id in self.orgs else "the need"
-        parts = [f"{who_o}'s '{offer.title}' could supply {who_n}'s '{need.title}'"]
+        who_o = self.orgs[offer.org_id].name if offer.org_id in self.orgs else "Your"
+        who_n = self.orgs[need.org_id].name if need.org_id in self.orgs else "your"
+        owner_o = who_o if who_o == "Your" else f"{who_o}'s"
+        owner_n = who_n if who_n == "your" else f"{who_n}'s"
+        parts = [f"{owner_o} '{offer.title}' could supply {owner_n} '{need.title}'"]
         if m.shared_concepts:
             parts.append(f"both concern {', '.join(m.shared_concepts[:3])}")
         elif m.uses:
