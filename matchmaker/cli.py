@@ -210,6 +210,29 @@ def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, mode
                    f"{r['recall@1']:>7.3f}{r['recall@5']:>7.3f}{r['recall@10']:>7.3f}{r['mrr']:>7.3f}")
 
 
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def backup_cmd(path: Path, db: str | None) -> None:
+    """Write the whole store (organisations, streams, stored matches) to one JSON file."""
+    from .backup import backup
+    counts = backup(Store(db), path)
+    click.echo(f"backed up {counts['organisations']} organisations, {counts['streams']} streams and "
+               f"{counts['matches']} matches to {path}")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace what the store holds (in the same transaction).")
+@db_option
+def restore_cmd(path: Path, replace: bool, db: str | None) -> None:
+    """Restore a backup into an empty store (or replace its contents), all or nothing."""
+    from .backup import restore
+    counts = restore(Store(db), path, replace)
+    click.echo(f"restored {counts['organisations']} organisations, {counts['streams']} streams and "
+               f"{counts['matches']} matches")
+
+
 def _firm_graph(store: Store, model: str | None):
     from . import graph
     from .embedding import load_embedder

@@ -50,11 +50,11 @@ def parse_tables(tables: list[Table], problems: list[Problem]) -> tuple[list[Org
 
 
 def import_files(store: Store, paths: list[Path], uploads: dict[str, bytes] | None = None,
-                 dry_run: bool = False) -> ImportReport:
+                 dry_run: bool = False, conn=None) -> ImportReport:
     """Validate all files and write them in one transaction, or raise ValidationFailed.
 
     `uploads` maps file names to bytes (for the web upload page); `dry_run`
-    validates against the store but writes nothing.
+    validates against the store but writes nothing; `conn` joins a caller's transaction.
     """
     problems: list[Problem] = []
     tables: list[Table] = []
@@ -63,15 +63,21 @@ def import_files(store: Store, paths: list[Path], uploads: dict[str, bytes] | No
     for name, data in (uploads or {}).items():
         tables += read_file(Path(name), problems, data)
     orgs, strs, owners = parse_tables(tables, problems)
+    if conn is not None:
+        return _write(store, conn, orgs, strs, owners, problems, dry_run)
     with store.transaction() as conn:
-        known_orgs = store.ids(conn, organisations) | {o.id for o in orgs}
-        for source, row_no, org_id in owners:
-            if org_id not in known_orgs:
-                problems.append(Problem(source, row_no, "org_id",
-                                        f"owner organisation {org_id!r} is neither in the store nor in the files"))
-        if problems:
-            raise ValidationFailed(problems)
-        counts = store.upsert(conn, orgs, strs)
-        if dry_run:
-            conn.rollback()
+        return _write(store, conn, orgs, strs, owners, problems, dry_run)
+
+
+def _write(store: Store, conn, orgs, strs, owners, problems: list[Problem], dry_run: bool) -> ImportReport:
+    known_orgs = store.ids(conn, organisations) | {o.id for o in orgs}
+    for source, row_no, org_id in owners:
+        if org_id not in known_orgs:
+            problems.append(Problem(source, row_no, "org_id",
+                                    f"owner organisation {org_id!r} is neither in the store nor in the files"))
+    if problems:
+        raise ValidationFailed(problems)
+    counts = store.upsert(conn, orgs, strs)
+    if dry_run:
+        conn.rollback()
     return ImportReport(len(orgs), len(strs), **counts)

@@ -1,0 +1,64 @@
+"""Backup and restore: the whole store (organisations, streams, stored matches) in one JSON file.
+
+A backup is written to a temporary file and renamed into place, so a crash
+never leaves half a backup; a restore is one transaction into an empty store
+(or, with `replace`, after clearing it in that same transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from .errors import MatchmakerError
+from .importer import import_files
+from .store import SCHEMA_VERSION, Store, matches, organisations, streams
+
+FORMAT = "matchmaker-backup"
+
+
+def backup(store: Store, path: Path) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        stored = [dict(r._mapping) for r in conn.execute(select(matches).order_by(matches.c.stream_id, matches.c.rank))]
+    doc = {"format": FORMAT, "schema_version": SCHEMA_VERSION,
+           "organisations": [asdict(o) for o in store.organisations()],
+           "streams": [asdict(s) for s in store.streams()], "matches": stored}
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {"organisations": len(doc["organisations"]), "streams": len(doc["streams"]), "matches": len(stored)}
+
+
+def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MatchmakerError(f"cannot read backup {path}: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise MatchmakerError(f"{path} is not a Matchmaker backup")
+    if int(doc.get("schema_version", 0)) > SCHEMA_VERSION:
+        raise MatchmakerError(f"backup has schema version {doc['schema_version']}, newer than this Matchmaker")
+    if not store.is_empty() and not replace:
+        raise MatchmakerError("the store is not empty: restore into an empty store, or pass --replace")
+    records = json.dumps({"organisations": doc.get("organisations", []), "streams": doc.get("streams", [])})
+    with store.transaction() as conn:
+        if replace:
+            for table in (matches, streams, organisations):
+                conn.execute(delete(table))
+        report = import_files(store, [], uploads={Path(path).name + ".json": records.encode("utf-8")}, conn=conn)
+        if doc.get("matches"):
+            conn.execute(matches.insert(), doc["matches"])
+    return {"organisations": report.organisations, "streams": report.streams, "matches": len(doc.get("matches", []))}

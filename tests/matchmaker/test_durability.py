@@ -1,0 +1,82 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from matchmaker.backup import backup, restore
+from matchmaker.cli import cli
+from matchmaker.errors import MatchmakerError
+from matchmaker.exporter import to_json
+from matchmaker.matching import refresh_matches, stored_matches
+from matchmaker.store import Store
+
+
+def snapshot(store):
+    return to_json(store.organisations(), store.streams())
+
+
+def test_backup_restore_round_trip_is_lossless(small_store, index, tmp_path):
+    refresh_matches(small_store, index, top=3)
+    counts = backup(small_store, tmp_path / "b.json")
+    assert counts["organisations"] == 8 and counts["streams"] == 10 and counts["matches"] > 0
+    fresh = Store(str(tmp_path / "fresh.db"))
+    restore(fresh, tmp_path / "b.json")
+    assert snapshot(fresh) == snapshot(small_store)
+    assert stored_matches(fresh, "S1") == stored_matches(small_store, "S1")
+    with pytest.raises(MatchmakerError, match="not empty"):
+        restore(fresh, tmp_path / "b.json")
+    restore(fresh, tmp_path / "b.json", replace=True)
+    assert snapshot(fresh) == snapshot(small_store)
+
+
+def test_restore_rejects_bad_files_and_keeps_the_store(small_store, tmp_path):
+    before = snapshot(small_store)
+    bad = tmp_path / "bad.json"
+    for text, message in [("{", "cannot read backup"), ('{"format": "x"}', "not a Matchmaker backup")]:
+        bad.write_text(text)
+        with pytest.raises(MatchmakerError, match=message):
+            restore(small_store, bad, replace=True)
+    bad.write_text('{"format": "matchmaker-backup", "schema_version": 1, "organisations": '
+                   '[{"id": "Z", "name": "x", "kind": "firm", "sector": "other", "postcode": "0000"}], "streams": []}')
+    with pytest.raises(MatchmakerError):
+        restore(small_store, bad, replace=True)   # replace and restore are one transaction
+    assert snapshot(small_store) == before
+
+
+def test_backup_and_restore_commands(runner, small_store, tmp_path):
+    out = runner.invoke(cli, ["backup", str(tmp_path / "b.json"), "--db", small_store.url])
+    assert out.exit_code == 0 and "8 organisations" in out.output
+    out = runner.invoke(cli, ["restore", str(tmp_path / "b.json"), "--db", str(tmp_path / "r.db")])
+    assert out.exit_code == 0 and "10 streams" in out.output
+
+
+def big_import(path, n: int) -> None:
+    lines = ["id,org_id,direction,title,language,material,quantity,unit"]
+    lines += [f"BIG{i},K1,offer,Træflis parti {i},da,wood,{i + 1},t/yr" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_killed_import_leaves_the_store_as_before(small_store, tmp_path):
+    """A real subprocess is killed while its import transaction is open (the SQLite journal exists)."""
+    before = snapshot(small_store)
+    db_file = small_store.url.removeprefix("sqlite:///")
+    journal = db_file + "-journal"
+    data = tmp_path / "big.csv"
+    big_import(data, 60_000)
+    proc = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "import", str(data), "--db", small_store.url],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_mid_write = False
+    deadline = time.time() + 120
+    while proc.poll() is None and time.time() < deadline:
+        if os.path.exists(journal):
+            os.kill(proc.pid, signal.SIGKILL)
+            killed_mid_write = True
+            break
+        time.sleep(0.001)
+    proc.wait()
+    assert killed_mid_write, "the import finished before it could be killed mid-transaction"
+    assert snapshot(Store(small_store.url)) == before       # hot journal rolled back on next open
+    assert Store(small_store.url).stream("BIG0") is None
