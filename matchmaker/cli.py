@@ -313,6 +313,50 @@ def check(chain_file: Path, programme_id: str, dkk_per_eur: float | None, as_jso
         sys.exit(3)
 
 
+@cli.group(cls=_Group)
+def user() -> None:
+    """Accounts: admin, facilitator, or firm (tied to one organisation)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "facilitator", "firm"]), required=True)
+@click.option("--org", "org_id", default=None, help="For a firm user: its organisation id.")
+@click.option("--password", envvar="MATCHMAKER_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given [env MATCHMAKER_PASSWORD].")
+@click.option("--replace", is_flag=True, help="Reset an existing account (role, organisation, password).")
+@db_option
+def user_add(username: str, role: str, org_id: str | None, password: str, replace: bool, db: str | None) -> None:
+    """Create an account (the password is stored as an argon2 hash)."""
+    from .accounts import add_user
+    made = add_user(Store(db), username, role, password, org_id, replace=replace)
+    click.echo(f"{'updated' if replace else 'added'} {made.username} ({made.role}{', ' + made.org_id if made.org_id else ''})")
+
+
+@user.command("remove")
+@click.argument("username")
+@db_option
+def user_remove(username: str, db: str | None) -> None:
+    """Delete an account; its sessions stop working at the next request."""
+    from .accounts import remove_user
+    remove_user(Store(db), username)
+    click.echo(f"removed {username}")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def user_list(as_json: bool, db: str | None) -> None:
+    """List accounts (never the password hashes)."""
+    from .accounts import list_users
+    found = list_users(Store(db))
+    if as_json:
+        click.echo(json.dumps([u.__dict__ for u in found], ensure_ascii=False))
+        return
+    for u in found:
+        click.echo(f"{u.username:<24} {u.role:<12} {u.org_id or ''}")
+
+
 def ensure_demo_store(store: Store) -> float | None:
     """Load the demo programme into an empty store; returns seconds taken, or None if it had data."""
     if not store.is_empty():
@@ -353,6 +397,10 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
         found = propose(F, store.organisations(), store.streams(), prog)
         passing = sum(p.eligibility == "pass" for p in found)
         click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")
+    from .accounts import reset_demo_accounts
+    for username, role, org_name, password in reset_demo_accounts(store):
+        click.echo(f"demo login ({role}{', ' + org_name if org_name else ''}): {username} / {password}"
+                   "  (new password each run)")
     if not no_serve:
         serve = cli.commands.get("serve")  # added by the web layer (web/cli.py); the domain never imports it
         if serve is None:

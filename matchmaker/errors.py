@@ -15,6 +15,12 @@ class NotFound(MatchmakerError):
     status = 404
 
 
+class Forbidden(MatchmakerError):
+    """The user's role does not allow this."""
+
+    status = 403
+
+
 class ConfigError(MatchmakerError):
     status = 500
 

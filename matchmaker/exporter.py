@@ -30,7 +30,7 @@ def to_json(orgs: list[Organisation], streams: list[Stream]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -48,7 +48,7 @@ def to_csv(records: list[Organisation] | list[Stream], columns: tuple[str, ...])
     writer.writerow(columns)
     for record in records:
         row = asdict(record)
-        writer.writerow([_cell(row[c]) for c in columns])
+        writer.writerow([cell(row[c]) for c in columns])
     return out.getvalue()
 
 

@@ -50,6 +50,33 @@ class Match:
         return dict(self.__dict__)
 
 
+def explain(m: Match, offer: Stream, need: Stream, names: dict[str, str],
+            approx: frozenset[str] | set[str] = frozenset()) -> str:
+    """One readable sentence. `names` maps organisation ids to what the reader may see (an
+    unknown owner is the reader: 'your'); streams in `approx` get rounded figures."""
+    who_o, who_n = names.get(offer.org_id), names.get(need.org_id)
+    owner_o = f"{who_o}'s" if who_o else "Your"
+    owner_n = f"{who_n}'s" if who_n else "your"
+    rough = bool(approx & {offer.id, need.id})
+    parts = [f"{owner_o} '{offer.title}' could supply {owner_n} '{need.title}'"]
+    if m.shared_concepts:
+        parts.append(f"both concern {', '.join(m.shared_concepts[:3])}")
+    elif m.uses:
+        parts.append(f"a typical use: {m.uses[0]}")
+    elif m.shared_terms:
+        parts.append(f"shared terms: {', '.join(m.shared_terms[:3])}")
+    if m.km is not None:
+        parts.append(f"about {m.km:.0f} km apart" if rough else f"{m.km:.0f} km apart")
+    if offer.quantity and need.quantity and offer.unit == need.unit:
+        about = "about " if rough else ""
+        parts.append(f"{about}{offer.quantity:g} {offer.unit} offered for {about}{need.quantity:g} needed")
+    if m.level_from and m.components["uplift"] > 0:
+        parts.append(f"moves the stream from {m.level_from} to {m.level_to}")
+    if m.hazardous:
+        parts.append("CAUTION: hazardous waste code")
+    return "; ".join(parts) + "."
+
+
 class MatchIndex:
     """Features of every stream in a store, ready for queries and all-pairs scoring."""
 
@@ -155,26 +182,7 @@ class MatchIndex:
         return out
 
     def explain(self, m: Match, offer: Stream, need: Stream) -> str:
-        who_o = self.orgs[offer.org_id].name if offer.org_id in self.orgs else "Your"
-        who_n = self.orgs[need.org_id].name if need.org_id in self.orgs else "your"
-        owner_o = who_o if who_o == "Your" else f"{who_o}'s"
-        owner_n = who_n if who_n == "your" else f"{who_n}'s"
-        parts = [f"{owner_o} '{offer.title}' could supply {owner_n} '{need.title}'"]
-        if m.shared_concepts:
-            parts.append(f"both concern {', '.join(m.shared_concepts[:3])}")
-        elif m.uses:
-            parts.append(f"a typical use: {m.uses[0]}")
-        elif m.shared_terms:
-            parts.append(f"shared terms: {', '.join(m.shared_terms[:3])}")
-        if m.km is not None:
-            parts.append(f"{m.km:.0f} km apart")
-        if offer.quantity and need.quantity and offer.unit == need.unit:
-            parts.append(f"{offer.quantity:g} {offer.unit} offered for {need.quantity:g} needed")
-        if m.level_from and m.components["uplift"] > 0:
-            parts.append(f"moves the stream from {m.level_from} to {m.level_to}")
-        if m.hazardous:
-            parts.append("CAUTION: hazardous waste code")
-        return "; ".join(parts) + "."
+        return explain(m, offer, need, {oid: o.name for oid, o in self.orgs.items()})
 
     # -- queries ------------------------------------------------------------
     def match_stream(self, stream_id: str, top: int = 10) -> list[Match]:

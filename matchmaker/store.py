@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, event, select)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .errors import ConfigError
 from .model import Organisation, Stream
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: users, introductions, audit log
 DEFAULT_DB = "sqlite:///matchmaker.db"
 
 metadata = MetaData()
@@ -83,6 +84,42 @@ matches = Table(
     Column("detail", Text, nullable=False),
 )
 
+# Accounts: `org_id` ties a firm user to its organisation; passwords are argon2 hashes.
+users = Table(
+    "users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("org_id", String(64), ForeignKey("organisations.id")),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+# One introduction per offer-need pair; each side's consent is None (not asked
+# yet), True or False, and the status follows from both.
+introductions = Table(
+    "introductions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("offer_id", String(64), ForeignKey("streams.id"), nullable=False),
+    Column("need_id", String(64), ForeignKey("streams.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("offer_consent", Boolean),
+    Column("need_consent", Boolean),
+    Column("requested_by", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    UniqueConstraint("offer_id", "need_id", name="uq_introduction_pair"),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
 _LIST_COLUMNS = {"competences", "months"}
 
 
@@ -121,6 +158,8 @@ class Store:
                 found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
                 if found is None:
                     conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                elif int(found) < SCHEMA_VERSION:  # create_all above added the new tables
+                    conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
                 elif int(found) > SCHEMA_VERSION:
                     raise ConfigError(f"store {self.url} has schema version {found}, newer than this "
                                       f"Matchmaker ({SCHEMA_VERSION}); upgrade Matchmaker")
@@ -160,6 +199,15 @@ class Store:
 
     def ids(self, conn: Connection, table: Table) -> set[str]:
         return set(conn.execute(select(table.c.id)).scalars())
+
+    def secret(self) -> bytes:
+        """A random key kept in the store (session signing, pseudonyms): stable across restarts."""
+        with self.engine.begin() as conn:
+            found = conn.execute(select(meta.c.value).where(meta.c.key == "secret")).scalar()
+            if found is None:
+                found = secrets.token_hex(32)
+                conn.execute(meta.insert().values(key="secret", value=found))
+        return bytes.fromhex(found)
 
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:

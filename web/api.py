@@ -10,7 +10,8 @@ from matchmaker.errors import MatchmakerError
 from matchmaker.proposals import evaluate_chain
 from matchmaker.stats import summarise
 
-from . import explore, facilitator, firm
+from . import consent, explore, facilitator, firm
+from .auth import STAFF, csrf_token, require, viewer
 from .chainview import current_chain
 from .helpers import programme_arg, services
 
@@ -23,7 +24,8 @@ def index():
                           "/api/orgs/<id>", "/api/streams/<id>", "/api/streams/<id>/matches?top=",
                           "/api/programmes", "/api/chains?programme=&sector=&region=&min_score=&eligibility=&firms=&kind=&top=",
                           "/api/chains/<id>?programme=", "POST /api/check?programme= (chain JSON body)",
-                          "/api/network?sector=&region=&chapter=&material=&min_score=&confidentiality=&group="]}
+                          "/api/network?sector=&region=&chapter=&material=&min_score=&confidentiality=&group=",
+                          "/api/me", "/api/introductions"]}
 
 
 @bp.get("/stats")
@@ -60,18 +62,34 @@ def programmes():
     return {pid: p.__dict__ for pid, p in rules.programmes().items()}
 
 
+@bp.get("/me")
+def me():
+    """Who is logged in, and the CSRF token a logged-in script sends as X-CSRF-Token."""
+    v = viewer()
+    return {"username": v.username, "role": v.role, "org_id": v.org_id, "csrf_token": csrf_token()}
+
+
+@bp.get("/introductions")
+@require("admin", "facilitator", "firm")
+def introductions():
+    return {"introductions": consent.introductions_data()}
+
+
 @bp.get("/chains")
+@require(*STAFF)
 def chains():
     return facilitator.chains_data()
 
 
 @bp.get("/chains/<chain_id>")
+@require(*STAFF)
 def chain(chain_id: str):
     p, _ = current_chain(chain_id)
     return p.as_dict(services().orgs)
 
 
 @bp.post("/check")
+@require(*STAFF)
 def check():
     doc = request.get_json(silent=True)
     if doc is None:

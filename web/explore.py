@@ -7,6 +7,7 @@ from flask import Blueprint, Response, render_template
 from matchmaker.model import CONFIDENTIALITY, MATERIALS, SECTORS
 from matchmaker.reference import REGIONS, ewc_chapters
 
+from .auth import viewer
 from .helpers import arg_choice, arg_float, services
 from .netview import Filters, network_data
 
@@ -22,8 +23,8 @@ def filters() -> Filters:
 
 
 def network() -> dict:
-    svc = services()
-    return network_data(svc.orgs, svc.streams, svc.pairs, filters())
+    world = services().world(viewer())
+    return network_data(world.orgs, world.streams, world.pairs, filters())
 
 
 @bp.get("/network")
@@ -35,5 +36,5 @@ def network_page():
 
 @bp.get("/network.<any(graphml, gexf):fmt>")
 def network_export(fmt: str):
-    return Response(services().graph_export(fmt), mimetype="application/xml",
+    return Response(services().graph_export_for(viewer(), fmt), mimetype="application/xml",
                     headers={"Content-Disposition": f"attachment; filename=matchmaker-network.{fmt}"})

@@ -1,18 +1,21 @@
-"""For cluster facilitators: organisations, streams, partner finding, chains, import."""
+"""For cluster facilitators: organisations, streams, partner finding, chains, import, editing."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, render_template, request, session
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from matchmaker.errors import NotFound, ValidationFailed
+from matchmaker import editing
+from matchmaker.errors import Forbidden, NotFound, ValidationFailed
+from matchmaker.introductions import statuses
 from matchmaker.importer import import_files
 from matchmaker.matching import has_matches, stored_matches, sync_changed
 from matchmaker.model import KINDS, SECTORS
 from matchmaker.proposals import filter_proposals
 from matchmaker.reference import REGIONS
 
+from .auth import STAFF, acting_user, require, viewer
 from .chainview import chain_csv, chain_query, current_chain
 from .helpers import arg_choice, arg_float, arg_int, programme_arg, services
 from .present import match_view, org_view, stream_view
@@ -22,30 +25,45 @@ bp = Blueprint("facilitator", __name__)
 
 def org_data(org_id: str) -> dict:
     svc = services()
-    org = svc.orgs.get(org_id)
-    if org is None:
+    world = svc.world(viewer())
+    org = world.orgs.get(org_id)
+    if org is None:  # hidden and missing look the same, so existence does not leak
         raise NotFound(f"unknown organisation {org_id!r}")
-    own = [s for s in svc.streams.values() if s.org_id == org_id]
+    own = [s for s in world.streams.values() if s.org_id == org_id]
     return {"organisation": org_view(org),
-            "streams": [{**stream_view(s, svc.orgs), "matches": stream_matches(s.id, 5)} for s in own]}
+            "streams": [{**stream_view(s, world.orgs), "matches": stream_matches(s.id, 5)} for s in own]}
 
 
 def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
     svc = services()
+    v = viewer()
+    world = svc.world(v)
     if not has_matches(svc.store):
         svc.pairs  # computes and stores them once
-    found = stored_matches(svc.store, stream_id, top)
+    found = stored_matches(svc.store, stream_id, top + 20)
     if len(found) < top and top > 10:
-        found = [m.as_dict() for m in svc.index.match_stream(stream_id, top)]
-    return [match_view(m, stream_id, svc.streams, svc.orgs) for m in found]
+        found = [m.as_dict() for m in svc.index.match_stream(stream_id, top + 20)]
+    status = statuses(svc.store, None if v.is_staff else v.org_id) if v.role != "anonymous" else {}
+    out = []
+    for m in found:
+        view = match_view(m, stream_id, world, status=status.get((m["offer_id"], m["need_id"]), "suggested"))
+        if view is None:
+            continue
+        own_side = v.org_id is not None and v.org_id in (world.streams[m["offer_id"]].org_id,
+                                                         world.streams[m["need_id"]].org_id)
+        view["can_request"] = (v.is_staff or own_side) and view["status"] in ("suggested", "declined")
+        out.append(view)
+    return out[:top]
 
 
 def stream_data(stream_id: str) -> dict:
     svc = services()
-    s = svc.streams.get(stream_id)
+    world = svc.world(viewer())
+    s = world.streams.get(stream_id)
     if s is None:
         raise NotFound(f"unknown stream {stream_id!r}")
-    return {"stream": stream_view(s, svc.orgs), "matches": stream_matches(stream_id, arg_int("top", 10, 1, 50))}
+    view = {**stream_view(s, world.orgs), "anonymised": stream_id in world.approx}
+    return {"stream": view, "matches": stream_matches(stream_id, arg_int("top", 10, 1, 50))}
 
 
 def chains_data() -> dict:
@@ -65,7 +83,9 @@ def orgs_page():
     svc = services()
     kind = arg_choice("kind", KINDS)
     q = (request.args.get("q") or "").strip().lower()
-    shown = [org_view(o) for o in svc.orgs.values() if (not kind or o.kind == kind) and (not q or q in o.name.lower())]
+    world = svc.world(viewer())
+    shown = [org_view(o) for o in world.orgs.values() if not o.id.startswith("anon-")
+             and (not kind or o.kind == kind) and (not q or q in o.name.lower())]
     return render_template("facilitator/orgs.html", orgs=shown, q=q, kind=kind, kinds=KINDS)
 
 
@@ -80,11 +100,13 @@ def stream_page(stream_id: str):
 
 
 @bp.get("/chains")
+@require(*STAFF)
 def chains_page():
     return render_template("facilitator/chains.html", **chains_data())
 
 
 @bp.get("/chains/<chain_id>")
+@require(*STAFF)
 def chain_page(chain_id: str):
     p, programme_id = current_chain(chain_id)
     svc = services()
@@ -95,6 +117,7 @@ def chain_page(chain_id: str):
 
 
 @bp.get("/chains/<chain_id>.<any(json, csv):fmt>")
+@require(*STAFF)
 def chain_export(chain_id: str, fmt: str):
     p, _ = current_chain(chain_id)
     data = p.as_dict(services().orgs)
@@ -105,6 +128,7 @@ def chain_export(chain_id: str, fmt: str):
 
 
 @bp.get("/chains/<chain_id>/summary")
+@require(*STAFF)
 def chain_summary(chain_id: str):
     p, programme_id = current_chain(chain_id)
     from matchmaker.rules import get_programme
@@ -112,26 +136,8 @@ def chain_summary(chain_id: str):
                            programme=get_programme(programme_id))
 
 
-def csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
-
-
-@bp.app_context_processor
-def inject_csrf() -> dict:
-    return {"csrf_token": csrf_token}
-
-
-@bp.before_app_request
-def check_csrf() -> None:
-    if request.method == "POST" and not request.path.startswith("/api/"):
-        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
-        if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-            abort(400, description="the form expired or did not come from this site (CSRF check failed); reload and try again")
-
-
 @bp.route("/import", methods=["GET", "POST"])
+@require(*STAFF)
 def import_page():
     if request.method == "GET":
         return render_template("facilitator/import.html", report=None, problems=[])
@@ -144,8 +150,49 @@ def import_page():
     except ValidationFailed as exc:
         return render_template("facilitator/import.html", report=None, problems=[str(p) for p in exc.problems]), 422
     if report.changed_streams and not request.form.get("dry_run"):
-        had = has_matches(svc.store)
-        svc.invalidate()
-        if had:
-            sync_changed(svc.store, report.changed_streams, svc.embedder)
+        _refresh(report.changed_streams)
     return render_template("facilitator/import.html", report=report, problems=[])
+
+
+def _refresh(changed: list[str]) -> None:
+    svc = services()
+    had = has_matches(svc.store)
+    svc.invalidate()
+    if had and changed:
+        sync_changed(svc.store, changed, svc.embedder)
+
+
+@bp.route("/<any(orgs, streams):what>/<record_id>/edit", methods=["GET", "POST"])
+@bp.route("/orgs/<org_id>/streams/new", methods=["GET", "POST"], defaults={"what": "streams", "record_id": None})
+@bp.route("/orgs/new", methods=["GET", "POST"], defaults={"what": "orgs", "record_id": None, "org_id": None})
+@require("admin", "facilitator", "firm")
+def edit_page(what: str, record_id: str | None, org_id: str | None = None):
+    """Edit an organisation or stream (or add one): firms only their own, facilitators any."""
+    kind = "organisation" if what == "orgs" else "stream"
+    svc = services()
+    current = editing.load(svc.store, kind, record_id) if record_id else None
+    owner = (current.id if kind == "organisation" else current.org_id) if current else org_id
+    user = acting_user()
+    if (owner and not editing.may_edit(user, owner)) or (owner is None and not viewer().is_staff):
+        raise Forbidden("you may edit only your own organisation and its streams")
+    values = editing.form_values(current, kind)
+    if current is None and kind == "stream":
+        values["org_id"] = org_id or ""
+        values["id"] = f"{org_id}-S{secrets.token_hex(3).upper()}"
+    problems: list[str] = []
+    if request.method == "POST":
+        raw = {name: request.form.get(name, "") for name in values}
+        try:
+            saved = editing.save(svc.store, user, kind, raw, current)
+        except ValidationFailed as exc:
+            problems = [str(p) for p in exc.problems]
+            values = raw
+        else:
+            _refresh([saved] if kind == "stream" else
+                     [s.id for s in svc.streams.values() if s.org_id == saved])
+            return redirect(url_for("facilitator.org_page" if kind == "organisation" else "facilitator.stream_page",
+                                    **({"org_id": saved} if kind == "organisation" else {"stream_id": saved})))
+    locked = () if viewer().is_staff else editing.LOCKED_FOR_FIRMS[kind]
+    return render_template("facilitator/edit.html", kind=kind, values=values, problems=problems, locked=locked,
+                           new=current is None), (422 if problems else 200)
+

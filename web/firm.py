@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matchmaker.model import MATERIALS, UNITS
+from matchmaker.matcher import QUERY_ORG
+from matchmaker.model import MATERIALS, UNITS, Stream
+
+from .auth import viewer
 
 from .helpers import arg_choice, arg_float, arg_int, services
 from .present import match_view
@@ -23,10 +26,16 @@ def search() -> tuple[dict, list[dict]]:
     if not form["text"]:
         return form, []
     svc = services()
+    world = svc.world(viewer())
+    hidden = len(svc.streams) - len(world.streams)  # ask for enough that hiding some still fills the page
     found = svc.index.match_text(form["text"], form["direction"], postcode=form["postcode"], ewc=form["ewc"],
                                  quantity=form["quantity"] or None, unit=form["unit"], material=form["material"],
-                                 top=form["top"])
-    return form, [match_view(m.as_dict(), None, svc.streams, svc.orgs) for m in found]
+                                 top=form["top"] + min(hidden, 500))
+    query = Stream(id="query", org_id=QUERY_ORG, direction=form["direction"], title=form["text"][:200],
+                   language="en", material=form["material"], quantity=form["quantity"] or None,
+                   unit=form["unit"] if form["quantity"] else None)
+    shown = (match_view(m.as_dict(), None, world, query) for m in found)
+    return form, [m for m in shown if m is not None][:form["top"]]
 
 
 @bp.get("/")

@@ -10,6 +10,8 @@ import threading
 from functools import cached_property
 
 from matchmaker import graph, rules
+from matchmaker.access import ANONYMOUS, Viewer, World, world_for
+from matchmaker.introductions import revealed_to
 from matchmaker.embedding import Embedder, load_embedder
 from matchmaker.matcher import MatchIndex
 from matchmaker.matching import build_index, ranked_pairs
@@ -74,10 +76,36 @@ class Services:
     def proposal(self, programme_id: str, chain_id: str) -> Proposal | None:
         return next((p for p in self.proposals(programme_id) if p.chain.id == chain_id), None)
 
+    @cached_property
+    def secret(self) -> bytes:
+        return self.store.secret()
+
+    @cached_property
+    def public_world(self) -> World:
+        with self._lock:
+            return world_for(ANONYMOUS, self.orgs, self.streams, self.pairs, self.secret)
+
+    def world(self, viewer: Viewer) -> World:
+        """What this viewer may see: everything for staff, the shared public world for visitors,
+        and for a firm user its own streams plus what introductions revealed."""
+        if viewer.is_staff:
+            return World(self.orgs, self.streams, self.pairs)
+        if viewer.role == "anonymous":
+            return self.public_world
+        return world_for(viewer, self.orgs, self.streams, self.pairs, self.secret,
+                         revealed_to(self.store, viewer.org_id) if viewer.org_id else frozenset())
+
+    def graph_export_for(self, viewer: Viewer, fmt: str) -> str:
+        if viewer.is_staff:
+            return self.graph_export(fmt)
+        w = self.world(viewer)
+        g = graph.build_graph(list(w.orgs.values()), list(w.streams.values()), w.pairs)
+        return graph.to_graphml(g) if fmt == "graphml" else graph.to_gexf(g)
+
     def invalidate(self) -> None:
         """After the data changed: drop every derived view (the embedding cache survives)."""
         with self._lock:
-            for name in ("orgs", "streams", "index", "pairs", "graph", "firm_graph"):
+            for name in ("orgs", "streams", "index", "pairs", "graph", "firm_graph", "public_world"):
                 self.__dict__.pop(name, None)
             self._proposals.clear()
             self._exports.clear()

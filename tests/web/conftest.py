@@ -1,14 +1,55 @@
+import re
+
 import pytest
 
+from matchmaker.accounts import add_user
 from web import create_app
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def app(small_store, fake_embedder, vocab, monkeypatch):
     monkeypatch.setattr("matchmaker.matcher.default_vocabulary", lambda: vocab)
+    add_user(small_store, "fac", "facilitator", PASSWORD)
+    add_user(small_store, "root", "admin", PASSWORD)
+    add_user(small_store, "cups", "firm", PASSWORD, "B1")       # Grøn Kop ApS
+    add_user(small_store, "havnen", "firm", PASSWORD, "R1")     # owns the anonymised stream S3
+    add_user(small_store, "mejeri", "firm", PASSWORD, "M1")     # owns the private stream S7
+    add_user(small_store, "fermenta", "firm", PASSWORD, "F1")
     return create_app({"TESTING": True, "DB": small_store.url, "EMBEDDER": fake_embedder, "SECRET_KEY": "test"})
+
+
+def login(client, username: str) -> None:
+    """Log in through the real form (CSRF token and all)."""
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
+def token(client) -> str:
+    return client.get("/api/me").get_json()["csrf_token"]
 
 
 @pytest.fixture
 def client(app):
+    """A facilitator's browser: sees everything."""
+    c = app.test_client()
+    login(c, "fac")
+    return c
+
+
+@pytest.fixture
+def anon(app):
     return app.test_client()
+
+
+@pytest.fixture
+def client_for(app):
+    def make(username: str | None):
+        c = app.test_client()
+        if username:
+            login(c, username)
+        return c
+    return make

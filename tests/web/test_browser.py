@@ -59,6 +59,16 @@ def page(server):
         browser.close()
 
 
+def log_in(pg, username: str) -> None:
+    from tests.web.conftest import PASSWORD
+    pg.goto(pg.base + "/login")
+    pg.fill("input[name=username]", username)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("form.login button[type=submit]")
+    pg.wait_for_selector(".who span")
+    assert username in pg.inner_text(".who span")
+
+
 def clean(pg, expected_status: int | None = None) -> None:
     assert pg.outside == [], f"requests left the machine: {pg.outside}"
     # a rejected upload answers 422 on purpose; chromium logs every error status
@@ -83,11 +93,14 @@ def test_network_graph_draws(page):
     page.goto(page.base + "/network?min_score=0")
     page.wait_for_selector("#network canvas")
     page.wait_for_function("document.getElementById('network').dataset.ready === 'true'", timeout=15000)
-    assert int(page.get_attribute("#network", "data-nodes")) == 8
+    # a visitor: 6 organisations with public streams or no firm, plus one pseudonym for the anonymised S3;
+    # Restaurant Havnen (only anonymised) and Mejeriet Thy (only private) are not shown
+    assert int(page.get_attribute("#network", "data-nodes")) == 7
     clean(page)
 
 
 def test_chain_page_shows_eligibility_report_and_recheck(page):
+    log_in(page, "fac")
     page.goto(page.base + "/chains/custom?programme=closing-loops-2-check&members=K1&members=B1&lead=B1"
                           "&budget_dkk=400000&grant_dkk=200000")
     assert page.inner_text("#eligibility") == "PASS"
@@ -106,6 +119,7 @@ def test_chain_page_shows_eligibility_report_and_recheck(page):
 def test_import_page_rejects_bad_file(page, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,org_id,direction,title,language,material\nS90,K1,offer,<script>alert(1)</script>,xx,wood\n")
+    log_in(page, "fac")
     page.goto(page.base + "/import")
     page.set_input_files("input[type=file]", str(bad))
     page.click("#import-form button[type=submit]")

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from tests.web.conftest import token
+
 PROG = "closing-loops-2-check"
 
 
@@ -69,11 +71,15 @@ def test_edit_and_recheck(client):
 
 
 def test_check_api(client):
-    r = client.post("/api/check", query_string={"programme": PROG},
-                    json={"members": ["K1", "B1"], "lead": "B1", "budget_dkk": 300000, "grant_dkk": 150000})
+    chain = {"members": ["K1", "B1"], "lead": "B1", "budget_dkk": 300000, "grant_dkk": 150000}
+    # a logged-in script must send its session's token: a cookie alone is not enough
+    no_token = client.post("/api/check", query_string={"programme": PROG}, json=chain)
+    assert no_token.status_code == 400 and "CSRF" in no_token.get_json()["error"]
+    headers = {"X-CSRF-Token": token(client)}
+    r = client.post("/api/check", query_string={"programme": PROG}, json=chain, headers=headers)
     assert r.status_code == 200 and r.get_json()["eligibility"] == "pass"
-    assert client.post("/api/check", json={"members": ["ZZ"]}).status_code == 400
-    assert client.post("/api/check", data="nope").status_code == 400
+    assert client.post("/api/check", json={"members": ["ZZ"]}, headers=headers).status_code == 400
+    assert client.post("/api/check", data="nope", headers=headers).status_code == 400
 
 
 def test_network_page_api_and_exports(client):

@@ -1,0 +1,162 @@
+"""What each role may see: the programme as it looks to one viewer.
+
+Facilitators and admins see everything. Everyone else sees a redacted copy
+(a "world"): public streams with their owner; anonymised streams moved to a
+pseudonymous owner such as "A food and bio-resource firm in Region
+Midtjylland", with the quantity rounded and no free text, price or address;
+private streams not at all. A firm also sees its own organisation and, once an
+introduction is agreed by both sides, the counterpart's stream in full.
+Pages, API, graphs and exports all read the world, so none can leak more.
+Matching itself still uses every stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from .accounts import User
+from .matcher import Match, explain
+from .model import Organisation, Stream
+from .reference import REGIONS, postcodes
+
+STAFF = ("admin", "facilitator")
+# A postcode per region for pseudonymous owners: places them on the map without an address.
+REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",
+                   "Region Midtjylland": "8800", "Region Nordjylland": "9000"}
+SECTOR_WORDS = {"food_bio": "food and bio-resource firm", "construction": "construction firm",
+                "textile_lifestyle": "textile and lifestyle firm", "environmental_tech": "environmental technology firm",
+                "other": "firm"}
+LEGAL_FORMS = re.compile(r"\b(a/s|aps|i/s|ivs|p/s|k/s|a\.m\.b\.a\.?|amba|smba|f\.m\.b\.a\.?)\s*$", re.I)
+PRIVATE_FIELDS = ("employees", "turnover_eur", "balance_sheet_eur", "founded_year", "closed_financial_years",
+                  "in_difficulty", "primary_production", "de_minimis_eur")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: str = "anonymous"          # admin, facilitator, firm or anonymous
+    org_id: str | None = None        # a firm user's organisation
+    username: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+    @classmethod
+    def of(cls, user: User | None) -> "Viewer":
+        return cls(user.role, user.org_id, user.username) if user else cls()
+
+
+ANONYMOUS = Viewer()
+
+
+@dataclass
+class World:
+    orgs: dict[str, Organisation]
+    streams: dict[str, Stream]
+    pairs: dict[str, list[tuple[str, float]]]
+    approx: frozenset[str] = field(default_factory=frozenset)   # streams shown anonymised
+
+    def names(self) -> dict[str, str]:
+        return {oid: o.name for oid, o in self.orgs.items()}
+
+
+def about(value: float | None) -> float | None:
+    """The nearest step of 1-2-3-5 per decade (on a log scale): 8 -> 10, 317 -> 300, 4,400 -> 5,000."""
+    if not value or value < 0:
+        return value
+    decade = 10 ** math.floor(math.log10(value))
+    steps = [decade * k for k in (1, 2, 3, 5, 10)]
+    best = min(steps, key=lambda step: abs(math.log(value / step)))
+    return float(f"{best:.6g}")
+
+
+def pseudonym(secret: bytes, stream_id: str) -> str:
+    """A per-stream owner id that cannot be traced back to the organisation."""
+    return "anon-" + hmac.new(secret, stream_id.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def scrub(text: str, owner: Organisation) -> str:
+    """Remove the owner's name (whole, without legal form, and any two consecutive words of it)."""
+    core = LEGAL_FORMS.sub("", owner.name).strip(" ,.")
+    words = core.split()
+    variants = {owner.name, core} | {" ".join(words[i:i + 2]) for i in range(len(words) - 1)}
+    if len(words) == 1:
+        variants.add(words[0])
+    for v in sorted((v for v in variants if len(v) >= 3), key=len, reverse=True):
+        text = re.sub(re.escape(v), "[the firm]", text, flags=re.I)
+    return text
+
+
+def _anonymised(s: Stream, owner: Organisation, secret: bytes) -> tuple[Stream, Organisation]:
+    region = postcodes()[owner.postcode].region
+    noun = SECTOR_WORDS[owner.sector] if owner.kind == "firm" else owner.kind.replace("_", " ")
+    article = "An" if noun[0] in "aeiou" else "A"
+    pid = pseudonym(secret, s.id)
+    org = Organisation(id=pid, name=f"{article} {noun} in {region}", kind=owner.kind, sector=owner.sector,
+                       postcode=REGION_POSTCODE.get(region, owner.postcode), invented=owner.invented)
+    title = scrub(s.title, owner)
+    if s.quantity:
+        for exact in {f"{s.quantity:g}", f"{s.quantity:,.0f}", f"{s.quantity:,.0f}".replace(",", ".")}:
+            title = title.replace(exact, "…")
+    shown = replace(s, org_id=pid, title=title, description="Details are shared once both sides agree to an introduction.",
+                    quantity=about(s.quantity), price_dkk_per_unit=None, treatment_cost_dkk_per_unit=None)
+    return shown, org
+
+
+def world_for(viewer: Viewer, orgs: dict[str, Organisation], streams: dict[str, Stream],
+              pairs: dict[str, list[tuple[str, float]]], secret: bytes,
+              revealed: set[str] | frozenset[str] = frozenset()) -> World:
+    """The programme as `viewer` may see it (`revealed`: streams agreed through introductions)."""
+    if viewer.is_staff:
+        return World(orgs, streams, pairs)
+    shown_streams: dict[str, Stream] = {}
+    shown_orgs: dict[str, Organisation] = {}
+    approx: set[str] = set()
+    for s in streams.values():
+        owner = orgs[s.org_id]
+        if s.org_id == viewer.org_id or s.id in revealed or s.confidentiality == "public":
+            shown_streams[s.id] = s
+            shown_orgs[owner.id] = owner
+        elif s.confidentiality == "anonymised":
+            shown_streams[s.id], pseudo = _anonymised(s, owner, secret)
+            shown_orgs[pseudo.id] = pseudo
+            approx.add(s.id)
+    for o in orgs.values():
+        if o.id == viewer.org_id or o.kind != "firm":
+            shown_orgs[o.id] = o
+    for oid, o in list(shown_orgs.items()):
+        if oid != viewer.org_id and oid in orgs:
+            shown_orgs[oid] = replace(o, **{f: None for f in PRIVATE_FIELDS})
+    shown_pairs = {sid: [(other, round(score, 2) if (sid in approx or other in approx) else score)
+                         for other, score in lst if other in shown_streams]
+                   for sid, lst in pairs.items() if sid in shown_streams}
+    return World(shown_orgs, shown_streams, shown_pairs, frozenset(approx))
+
+
+def match_for(m: dict, world: World, query: Stream | None = None) -> dict | None:
+    """A match as the world's viewer may see it, or None if its counterpart is hidden."""
+    sides = []
+    for key in ("offer_id", "need_id"):
+        sid = m[key]
+        if query is not None and sid == query.id:
+            sides.append(query)
+        elif sid in world.streams:
+            sides.append(world.streams[sid])
+        else:
+            return None
+    rough = bool(world.approx & {m["offer_id"], m["need_id"]})
+    shown = dict(m)
+    if rough:
+        shown["score"] = round(m["score"], 2)
+        shown["components"] = {k: round(v, 1) for k, v in m["components"].items()}
+        shown["km"] = None if m.get("km") is None else round(m["km"], -1)
+        shown["shared_terms"] = []
+    shown["sentence"] = explain(Match(**shown), sides[0], sides[1], world.names(), world.approx)
+    return shown
+
+
+__all__ = ["ANONYMOUS", "REGIONS", "Viewer", "World", "about", "match_for", "pseudonym", "scrub", "world_for"]

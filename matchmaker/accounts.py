@@ -1,0 +1,114 @@
+"""User accounts: admin, facilitator, and firm users tied to one organisation.
+
+Passwords are hashed with argon2id (argon2-cffi); only the hash is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from .errors import MatchmakerError, NotFound
+from .store import Store, organisations, users
+
+ROLES = ("admin", "facilitator", "firm")
+MIN_PASSWORD = 10
+_NAME = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
+_hasher = PasswordHasher()
+# Verified against when the user is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    org_id: str | None = None
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def add_user(store: Store, username: str, role: str, password: str, org_id: str | None = None,
+             replace: bool = False) -> User:
+    """Create (or with `replace`, reset) an account. Firm users need their organisation."""
+    if not _NAME.match(username or ""):
+        raise MatchmakerError("username: 2-64 letters, digits or . _ @ -")
+    if role not in ROLES:
+        raise MatchmakerError(f"unknown role {role!r}; expected one of: {', '.join(ROLES)}")
+    if len(password or "") < MIN_PASSWORD:
+        raise MatchmakerError(f"password: at least {MIN_PASSWORD} characters")
+    if role == "firm" and not org_id:
+        raise MatchmakerError("a firm user needs --org, the organisation it belongs to")
+    if role != "firm" and org_id:
+        raise MatchmakerError("only firm users belong to an organisation")
+    row = {"username": username, "role": role, "org_id": org_id, "password_hash": _hasher.hash(password),
+           "created_at": now()}
+    with store.transaction() as conn:
+        if org_id and conn.execute(select(organisations.c.id).where(organisations.c.id == org_id)).first() is None:
+            raise NotFound(f"unknown organisation {org_id!r}")
+        exists = conn.execute(select(users.c.username).where(users.c.username == username)).first()
+        if exists and not replace:
+            raise MatchmakerError(f"user {username!r} exists already")
+        if exists:
+            conn.execute(users.update().where(users.c.username == username).values(**row))
+        else:
+            conn.execute(users.insert().values(**row))
+    return User(username, role, org_id)
+
+
+def remove_user(store: Store, username: str) -> None:
+    with store.transaction() as conn:
+        if conn.execute(delete(users).where(users.c.username == username)).rowcount == 0:
+            raise NotFound(f"unknown user {username!r}")
+
+
+def list_users(store: Store) -> list[User]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(users.c.username, users.c.role, users.c.org_id).order_by(users.c.username)).all()
+    return [User(*r) for r in rows]
+
+
+def get_user(store: Store, username: str) -> User | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(users.c.username, users.c.role, users.c.org_id)
+                           .where(users.c.username == username)).first()
+    return User(*row) if row else None
+
+
+def authenticate(store: Store, username: str, password: str) -> User | None:
+    """The user if the password is right, else None (same work either way)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == (username or "")[:64])).mappings().first()
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    return User(row["username"], row["role"], row["org_id"])
+
+
+DEMO_FIRM = "Skagerrak Fiskeindustri A/S"
+
+
+def reset_demo_accounts(store: Store) -> list[tuple[str, str, str | None, str]]:
+    """For the invented demo programme only: (re)create a facilitator and a firm user with
+    fresh random passwords, returned so `matchmaker demo` can print them."""
+    import secrets
+    orgs = store.organisations()
+    if not orgs or not all(o.invented for o in orgs):
+        return []
+    firm = next((o for o in orgs if o.name == DEMO_FIRM), next(o for o in orgs if o.kind == "firm"))
+    made = []
+    for username, role, org in (("demo-facilitator", "facilitator", None), ("demo-firm", "firm", firm)):
+        password = secrets.token_urlsafe(9)
+        add_user(store, username, role, password, org.id if org else None, replace=True)
+        made.append((username, role, org.name if org else None, password))
+    return made

@@ -1,0 +1,77 @@
+"""Editing one organisation or stream, with the role checks and an audit entry in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+
+from .accounts import User
+from .errors import Forbidden, NotFound, Problem, ValidationFailed
+from .exporter import cell
+from .introductions import log
+from .model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
+from .store import Store, organisations, streams
+from .validate import parse_organisation, parse_stream
+
+STAFF = ("admin", "facilitator")
+# Fields a firm may not change about itself: the facilitator vouches for them.
+LOCKED_FOR_FIRMS = {"organisation": ("id", "kind", "invented"), "stream": ("id", "org_id", "invented")}
+
+
+def form_values(record: Organisation | Stream | None, kind: str) -> dict[str, str]:
+    """Every field as the text an edit form shows (the same text an import file would hold)."""
+    names = ORG_FIELDS if kind == "organisation" else STREAM_FIELDS
+    values = asdict(record) if record else {}
+    return {n: cell(values.get(n)) for n in names}
+
+
+def may_edit(actor: User, org_id: str | None) -> bool:
+    return actor.role in STAFF or (actor.role == "firm" and org_id is not None and actor.org_id == org_id)
+
+
+def save(store: Store, actor: User, kind: str, raw: dict[str, Any], current: Organisation | Stream | None) -> str:
+    """Validate and write one record (new when `current` is None). Returns its id.
+
+    Firm users edit only their own organisation and its streams and cannot change
+    the locked fields; any problem raises ValidationFailed and writes nothing.
+    """
+    if kind not in ("organisation", "stream"):
+        raise ValueError(kind)
+    raw = {k: ("" if v is None else str(v)) for k, v in raw.items()}
+    if current is not None and actor.role not in STAFF:
+        for name in LOCKED_FOR_FIRMS[kind]:
+            raw[name] = cell(getattr(current, name))
+    owner = raw.get("id") if kind == "organisation" else raw.get("org_id")
+    if not may_edit(actor, (current.id if kind == "organisation" else current.org_id) if current else owner):
+        raise Forbidden("you may edit only your own organisation and its streams")
+    if current is None and kind == "organisation" and actor.role not in STAFF:
+        raise Forbidden("only facilitators register new organisations")
+    record, column_problems = (parse_organisation if kind == "organisation" else parse_stream)(raw)
+    problems = [Problem(f"{kind} form", None, col, msg) for col, msg in column_problems]
+    table = organisations if kind == "organisation" else streams
+    with store.transaction() as conn:
+        exists = record is not None and conn.execute(select(table.c.id).where(table.c.id == record.id)).first()
+        if record is not None and current is None and exists:
+            problems.append(Problem(f"{kind} form", None, "id", f"id {record.id!r} is taken"))
+        if record is not None and current is not None and record.id != current.id:
+            problems.append(Problem(f"{kind} form", None, "id", "the id cannot change"))
+        if kind == "stream" and record is not None and conn.execute(
+                select(organisations.c.id).where(organisations.c.id == record.org_id)).first() is None:
+            problems.append(Problem(f"{kind} form", None, "org_id", f"unknown organisation {record.org_id!r}"))
+        if problems:
+            raise ValidationFailed(problems)
+        assert record is not None
+        if kind == "stream" and not may_edit(actor, record.org_id):
+            raise Forbidden("you may edit only your own organisation and its streams")
+        store.upsert(conn, [record] if kind == "organisation" else [], [record] if kind == "stream" else [])
+        log(conn, actor.username, f"{'add' if current is None else 'edit'}_{kind}", f"{kind} {record.id}")
+    return record.id
+
+
+def load(store: Store, kind: str, record_id: str) -> Organisation | Stream:
+    found = store.organisation(record_id) if kind == "organisation" else store.stream(record_id)
+    if found is None:
+        raise NotFound(f"unknown {kind} {record_id!r}")
+    return found

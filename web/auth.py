@@ -1,0 +1,111 @@
+"""Log in and out; who is asking; which roles may open a view."""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+
+from matchmaker.access import ANONYMOUS, Viewer
+from matchmaker.accounts import User, authenticate, get_user
+from matchmaker.errors import Forbidden
+from matchmaker.introductions import log
+
+from .helpers import services
+
+bp = Blueprint("auth", __name__)
+
+
+def viewer() -> Viewer:
+    """The current user as a Viewer; looked up on every request so a removed account loses access at once."""
+    if "viewer" not in g:
+        user = get_user(services().store, session["user"]) if session.get("user") else None
+        if session.get("user") and user is None:
+            session.clear()
+        g.viewer = Viewer.of(user) if user else ANONYMOUS
+    return g.viewer
+
+
+def acting_user() -> User:
+    v = viewer()
+    return User(v.username or "", v.role, v.org_id)
+
+
+def require(*roles: str) -> Callable:
+    """Only these roles; anonymous visitors are sent to the login page (JSON callers get 401)."""
+    def wrap(view: Callable) -> Callable:
+        @wraps(view)
+        def inner(*args: Any, **kwargs: Any):
+            v = viewer()
+            if v.role == "anonymous":
+                if request.path.startswith("/api/"):
+                    abort(401, description="log in first")
+                return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
+            if v.role not in roles:
+                raise Forbidden(f"your role ({v.role}) may not open this page")
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+STAFF = ("admin", "facilitator")
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: never an absolute or protocol-relative URL.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("firm.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""), error=None)
+    username = (request.form.get("username") or "").strip()
+    store = services().store
+    user = authenticate(store, username, request.form.get("password") or "")
+    with store.transaction() as conn:
+        log(conn, username[:64] or "?", "login" if user else "login_failed", "session", request.remote_addr or "")
+    if user is None:
+        return render_template("auth/login.html", next=request.form.get("next", ""),
+                               error="wrong username or password"), 401
+    session.clear()  # a fresh session (and CSRF token) after login: no fixation
+    session["user"] = user.username
+    session.permanent = True
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("firm.index"))
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def who() -> dict:
+        return {"viewer": viewer(), "csrf_token": csrf_token}
+
+    @app.before_request
+    def check_csrf() -> None:
+        # Every form posts a token; the JSON API accepts only application/json bodies (a cross-site
+        # form cannot send those without a CORS preflight, which this app never grants).
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if request.path.startswith("/api/") and request.is_json:
+                sent = request.headers.get("X-CSRF-Token")
+                if session.get("user") and (not sent or not secrets.compare_digest(sent, session.get("csrf", ""))):
+                    abort(400, description="send the X-CSRF-Token header of your session (CSRF check failed)")
+                return
+            sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+            if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+                abort(400, description="the form expired or did not come from this site (CSRF check failed); "
+                                       "reload and try again")
