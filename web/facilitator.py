@@ -182,6 +182,8 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
     problems: list[str] = []
     if request.method == "POST":
         raw = {name: request.form.get(name, "") for name in values}
+        if current is None and kind == "stream":
+            raw["org_id"] = org_id or ""  # a new stream belongs to the organisation in the address
         try:
             saved = editing.save(svc.store, user, kind, raw, current)
         except ValidationFailed as exc:
