@@ -1,4 +1,5 @@
-"""Backup and restore: the whole store (organisations, streams, stored matches) in one JSON file.
+"""Backup and restore: the whole store (organisations, streams, stored matches, accounts,
+introductions and the audit log) in one JSON file.
 
 A backup is written to a temporary file and renamed into place, so a crash
 never leaves half a backup; a restore is one transaction into an empty store
@@ -17,7 +18,10 @@ from sqlalchemy import delete, select
 
 from .errors import MatchmakerError
 from .importer import import_files
-from .store import SCHEMA_VERSION, Store, matches, organisations, streams
+from .store import SCHEMA_VERSION, Store, audit, introductions, matches, organisations, streams, users
+
+# Kept verbatim (password hashes stay hashes); restored after the organisations and streams they refer to.
+EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit}
 
 FORMAT = "matchmaker-backup"
 
@@ -25,9 +29,11 @@ FORMAT = "matchmaker-backup"
 def backup(store: Store, path: Path) -> dict[str, int]:
     with store.engine.connect() as conn:
         stored = [dict(r._mapping) for r in conn.execute(select(matches).order_by(matches.c.stream_id, matches.c.rank))]
+        extra = {name: [dict(r._mapping) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                 for name, t in EXTRA_TABLES.items()}
     doc = {"format": FORMAT, "schema_version": SCHEMA_VERSION,
            "organisations": [asdict(o) for o in store.organisations()],
-           "streams": [asdict(s) for s in store.streams()], "matches": stored}
+           "streams": [asdict(s) for s in store.streams()], "matches": stored, **extra}
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -39,7 +45,8 @@ def backup(store: Store, path: Path) -> dict[str, int]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return {"organisations": len(doc["organisations"]), "streams": len(doc["streams"]), "matches": len(stored)}
+    return {"organisations": len(doc["organisations"]), "streams": len(doc["streams"]), "matches": len(stored),
+            **{name: len(rows) for name, rows in extra.items()}}
 
 
 def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
@@ -56,9 +63,13 @@ def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
     records = json.dumps({"organisations": doc.get("organisations", []), "streams": doc.get("streams", [])})
     with store.transaction() as conn:
         if replace:
-            for table in (matches, streams, organisations):
+            for table in (audit, introductions, users, matches, streams, organisations):
                 conn.execute(delete(table))
         report = import_files(store, [], uploads={Path(path).name + ".json": records.encode("utf-8")}, conn=conn)
         if doc.get("matches"):
             conn.execute(matches.insert(), doc["matches"])
-    return {"organisations": report.organisations, "streams": report.streams, "matches": len(doc.get("matches", []))}
+        for name, table in EXTRA_TABLES.items():
+            if doc.get(name):
+                conn.execute(table.insert(), doc[name])
+    return {"organisations": report.organisations, "streams": report.streams, "matches": len(doc.get("matches", [])),
+            **{name: len(doc.get(name) or []) for name in EXTRA_TABLES}}
