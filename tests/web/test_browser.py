@@ -127,3 +127,16 @@ def test_import_page_rejects_bad_file(page, tmp_path):
     report = page.inner_text("#import-report")
     assert "nothing was written" in report and "bad.csv, row 2, column 'language'" in report
     clean(page, expected_status=422)
+
+
+def test_firm_asks_for_an_introduction_without_seeing_the_name(page):
+    log_in(page, "cups")
+    page.goto(page.base + "/streams/S4")
+    assert "Restaurant Havnen" not in page.content()
+    row = page.locator("li.match", has_text="anonymised").first
+    assert "A food and bio-resource firm in Region Nordjylland" in row.inner_text()
+    row.locator("button", has_text="Ask for an introduction").click()
+    page.wait_for_selector("table.introductions")
+    assert "requested" in page.inner_text("table.introductions").lower()
+    assert "Restaurant Havnen" not in page.content()
+    clean(page)
