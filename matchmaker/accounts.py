@@ -103,9 +103,10 @@ def reset_demo_accounts(store: Store) -> list[tuple[str, str, str | None, str]]:
     fresh random passwords, returned so `matchmaker demo` can print them."""
     import secrets
     orgs = store.organisations()
-    if not orgs or not all(o.invented for o in orgs):
+    firms = [o for o in orgs if o.kind == "firm"]
+    if not firms or not all(o.invented for o in firms):  # real firms: never a known password
         return []
-    firm = next((o for o in orgs if o.name == DEMO_FIRM), next(o for o in orgs if o.kind == "firm"))
+    firm = next((o for o in orgs if o.name == DEMO_FIRM), firms[0])
     made = []
     for username, role, org in (("demo-facilitator", "facilitator", None), ("demo-firm", "firm", firm)):
         password = secrets.token_urlsafe(9)

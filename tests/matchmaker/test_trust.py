@@ -187,3 +187,18 @@ def test_version_1_store_is_migrated(tmp_path):
     assert store.schema_version == SCHEMA_VERSION == 2
     add_user(store, "root", "admin", PW)
     assert list_users(store) == [User("root", "admin", None)]
+
+
+def test_demo_accounts_only_for_invented_firms(small_store):
+    from matchmaker.accounts import reset_demo_accounts
+    made = reset_demo_accounts(small_store)
+    assert [(u, r) for u, r, _, _ in made] == [("demo-facilitator", "facilitator"), ("demo-firm", "firm")]
+    first = made[0][3]
+    assert authenticate(small_store, "demo-facilitator", first) is not None
+    assert reset_demo_accounts(small_store)[0][3] != first  # a fresh password each run
+    assert authenticate(small_store, "demo-facilitator", first) is None
+    real = small_store.organisation("K1")
+    real.invented = False
+    with small_store.transaction() as conn:
+        small_store.upsert(conn, [real], [])
+    assert reset_demo_accounts(small_store) == []
