@@ -5,6 +5,8 @@
 Serves the demo programme with waitress on a free 127.0.0.1 port, then runs
 `--clients` concurrent clients for `--seconds` against the search page and the
 JSON API, and prints requests/s, p50/p95/p99 latency and the error count.
+Every fifth client logs in as a facilitator (and also reads chains); the rest are
+visitors, who see public and anonymised streams only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 import http.client
 import logging
 import random
+import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -26,12 +30,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
+from matchmaker.accounts import add_user  # noqa: E402
 from matchmaker.cli import ensure_demo_store  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
 from web import create_app  # noqa: E402
 
 QUERIES = ["Vi har kaffegrums fra vores caféer", "spent grain from brewing", "knust beton fra nedrivning",
            "used cooking oil", "overskudsvarme fra køleanlæg", "hospital textiles for recycling", "valle fra ost"]
+
+
+def log_in(conn: http.client.HTTPConnection, username: str, password: str) -> str:
+    """The login form, as a browser sends it; returns the session cookie."""
+    conn.request("GET", "/login")
+    resp = conn.getresponse()
+    page = resp.read().decode()
+    cookie = resp.getheader("Set-Cookie", "").split(";")[0]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": csrf})
+    conn.request("POST", "/login", body=body, headers={"Cookie": cookie,
+                                                       "Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 302:
+        raise SystemExit(f"login failed: {resp.status}")
+    return resp.getheader("Set-Cookie", "").split(";")[0]
 
 
 def main() -> None:
@@ -48,14 +70,17 @@ def main() -> None:
         server = create_server(app, host="127.0.0.1", port=0, threads=8)
         port = server.effective_port
         threading.Thread(target=server.run, daemon=True).start()
-        stream_ids = [s.id for s in store.streams()][:50]
+        password = secrets.token_urlsafe(12)
+        add_user(store, "load-facilitator", "facilitator", password, replace=True)
+        stream_ids = [s.id for s in store.streams() if s.confidentiality == "public"][:50]
         paths = ([f"/?text={urllib.parse.quote(q)}&direction=offer" for q in QUERIES]
                  + [f"/api/search?text={urllib.parse.quote(q)}&direction=need" for q in QUERIES]
-                 + [f"/api/streams/{sid}/matches" for sid in stream_ids]
-                 + ["/api/chains?programme=vaerdikaedeafklaring&top=20", "/api/stats"])
+                 + [f"/api/streams/{sid}/matches" for sid in stream_ids] + ["/api/stats"])
+        staff_paths = paths + ["/api/chains?programme=vaerdikaedeafklaring&top=20"]
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        for p in paths:  # load the model and fill the caches before measuring
-            warm.request("GET", p)
+        cookie = log_in(warm, "load-facilitator", password)
+        for p in staff_paths:  # load the model and fill the caches before measuring
+            warm.request("GET", p, headers={"Cookie": cookie})
             warm.getresponse().read()
         latencies: list[float] = []
         by_kind: dict[str, list[float]] = {}
@@ -66,11 +91,13 @@ def main() -> None:
         def client(seed: int) -> None:
             rng = random.Random(seed)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            staff = seed % 5 == 0
+            headers = {"Cookie": log_in(conn, "load-facilitator", password)} if staff else {}
             while time.perf_counter() < stop_at:
-                path = rng.choice(paths)
+                path = rng.choice(staff_paths if staff else paths)
                 t0 = time.perf_counter()
                 try:
-                    conn.request("GET", path)
+                    conn.request("GET", path, headers=headers)
                     resp = conn.getresponse()
                     resp.read()
                     ok = resp.status == 200

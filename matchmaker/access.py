@@ -17,6 +17,7 @@ import hmac
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from .accounts import User
 from .matcher import Match, explain
@@ -60,6 +61,7 @@ class World:
     pairs: dict[str, list[tuple[str, float]]]
     approx: frozenset[str] = field(default_factory=frozenset)   # streams shown anonymised
 
+    @cached_property
     def names(self) -> dict[str, str]:
         return {oid: o.name for oid, o in self.orgs.items()}
 
@@ -155,7 +157,7 @@ def match_for(m: dict, world: World, query: Stream | None = None) -> dict | None
         shown["components"] = {k: round(v, 1) for k, v in m["components"].items()}
         shown["km"] = None if m.get("km") is None else round(m["km"], -1)
         shown["shared_terms"] = []
-    shown["sentence"] = explain(Match(**shown), sides[0], sides[1], world.names(), world.approx)
+    shown["sentence"] = explain(Match(**shown), sides[0], sides[1], world.names, world.approx)
     return shown
 
 

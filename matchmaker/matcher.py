@@ -83,6 +83,7 @@ class MatchIndex:
     def __init__(self, orgs: list[Organisation], streams: list[Stream], embedder: Embedder,
                  vocab: Vocabulary | None = None, weights: MatchWeights | None = None):
         self.orgs = {o.id: o for o in orgs}
+        self._names = {o.id: o.name for o in orgs}
         self.embedder = embedder
         self.vocab = vocab or default_vocabulary()
         self.weights = weights or current_weights()
@@ -182,7 +183,7 @@ class MatchIndex:
         return out
 
     def explain(self, m: Match, offer: Stream, need: Stream) -> str:
-        return explain(m, offer, need, {oid: o.name for oid, o in self.orgs.items()})
+        return explain(m, offer, need, self._names)
 
     # -- queries ------------------------------------------------------------
     def match_stream(self, stream_id: str, top: int = 10) -> list[Match]:
