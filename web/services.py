@@ -96,11 +96,19 @@ class Services:
                          revealed_to(self.store, viewer.org_id) if viewer.org_id else frozenset())
 
     def graph_export_for(self, viewer: Viewer, fmt: str) -> str:
+        """The graph file as this viewer may see it; the staff and visitor versions are built once."""
         if viewer.is_staff:
             return self.graph_export(fmt)
+        key = f"public-{fmt}"
+        if viewer.role == "anonymous" and key in self._exports:
+            return self._exports[key]
         w = self.world(viewer)
         g = graph.build_graph(list(w.orgs.values()), list(w.streams.values()), w.pairs)
-        return graph.to_graphml(g) if fmt == "graphml" else graph.to_gexf(g)
+        text = graph.to_graphml(g) if fmt == "graphml" else graph.to_gexf(g)
+        if viewer.role == "anonymous":
+            with self._lock:
+                self._exports[key] = text
+        return text
 
     def invalidate(self) -> None:
         """After the data changed: drop every derived view (the embedding cache survives)."""
