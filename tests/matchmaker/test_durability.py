@@ -80,3 +80,35 @@ def test_killed_import_leaves_the_store_as_before(small_store, tmp_path):
     assert killed_mid_write, "the import finished before it could be killed mid-transaction"
     assert snapshot(Store(small_store.url)) == before       # hot journal rolled back on next open
     assert Store(small_store.url).stream("BIG0") is None
+
+
+EDIT_SCRIPT = """
+import sys, time
+from matchmaker import editing
+from matchmaker.accounts import User
+from matchmaker.store import Store
+real_log = editing.log
+def slow_log(conn, *args):  # the record is written, the transaction still open
+    real_log(conn, *args)
+    print("written", flush=True)
+    time.sleep(60)
+editing.log = slow_log
+store = Store(sys.argv[1])
+raw = {"id": "S2", "org_id": "B1", "direction": "need", "title": "EDITED", "language": "en",
+       "material": "food_organic", "availability": "continuous", "confidentiality": "public"}
+editing.save(store, User("cups", "firm", "B1"), "stream", raw, store.stream("S2"))
+"""
+
+
+def test_killed_edit_leaves_the_store_as_before(small_store):
+    """A real subprocess is killed inside an edit's transaction, after the row was updated."""
+    from matchmaker.introductions import audit_log
+    before = snapshot(small_store)
+    with subprocess.Popen([sys.executable, "-c", EDIT_SCRIPT, small_store.url], stdout=subprocess.PIPE,
+                          text=True) as proc:
+        line = proc.stdout.readline()
+        os.kill(proc.pid, signal.SIGKILL)
+    assert line.strip() == "written"
+    store = Store(small_store.url)
+    assert snapshot(store) == before and store.stream("S2").title != "EDITED"
+    assert audit_log(store) == []
