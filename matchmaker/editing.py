@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict
 from typing import Any
 
@@ -27,6 +28,11 @@ def form_values(record: Organisation | Stream | None, kind: str) -> dict[str, st
     return {n: cell(values.get(n)) for n in names}
 
 
+def new_stream_id() -> str:
+    """A fresh id that says nothing about the owner (ids are shown even for anonymised streams)."""
+    return f"S-{secrets.token_hex(5).upper()}"
+
+
 def may_edit(actor: User, org_id: str | None) -> bool:
     return actor.role in STAFF or (actor.role == "firm" and org_id is not None and actor.org_id == org_id)
 
@@ -43,6 +49,8 @@ def save(store: Store, actor: User, kind: str, raw: dict[str, Any], current: Org
     if current is not None and actor.role not in STAFF:
         for name in LOCKED_FOR_FIRMS[kind]:
             raw[name] = cell(getattr(current, name))
+    if current is None and actor.role not in STAFF:  # firms do not choose ids or the demo marker
+        raw.update(id=new_stream_id(), invented="false")
     owner = raw.get("id") if kind == "organisation" else raw.get("org_id")
     if not may_edit(actor, (current.id if kind == "organisation" else current.org_id) if current else owner):
         raise Forbidden("you may edit only your own organisation and its streams")

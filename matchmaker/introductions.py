@@ -59,6 +59,16 @@ def _owners(conn: Connection, *stream_ids: str) -> dict[str, tuple[str, str]]:
     return {r.id: (r.org_id, r.direction) for r in rows}
 
 
+def _hidden_from(conn: Connection, actor: User, stream_ids: tuple[str, ...]) -> list[str]:
+    """Streams a firm may not even know exist: private ones of other organisations
+    (an agreed introduction would already have revealed them)."""
+    rows = conn.execute(select(streams.c.id, streams.c.org_id, streams.c.confidentiality)
+                        .where(streams.c.id.in_(stream_ids))).all()
+    found = {r.id: r for r in rows}
+    return [sid for sid in stream_ids if sid not in found
+            or (found[sid].confidentiality == "private" and found[sid].org_id != actor.org_id)]
+
+
 def _status(offer: bool | None, need: bool | None) -> str:
     if offer is False or need is False:
         return "declined"
@@ -66,6 +76,8 @@ def _status(offer: bool | None, need: bool | None) -> str:
 
 
 def _get(conn: Connection, intro_id: int) -> Introduction:
+    if not 0 < intro_id < 2**62:
+        raise NotFound(f"unknown introduction {intro_id}")
     row = conn.execute(select(introductions).where(introductions.c.id == intro_id)).mappings().first()
     if row is None:
         raise NotFound(f"unknown introduction {intro_id}")
@@ -75,6 +87,9 @@ def _get(conn: Connection, intro_id: int) -> Introduction:
 def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
     """Ask for an introduction between an offer and a need."""
     with store.transaction() as conn:
+        if actor.role not in FACILITATING:
+            for sid in _hidden_from(conn, actor, (offer_id, need_id)):
+                raise NotFound(f"unknown stream {sid!r}")
         owners = _owners(conn, offer_id, need_id)
         for sid, direction in ((offer_id, "offer"), (need_id, "need")):
             if sid not in owners:

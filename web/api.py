@@ -30,8 +30,8 @@ def index():
 
 @bp.get("/stats")
 def stats():
-    svc = services()
-    return summarise(list(svc.orgs.values()), list(svc.streams.values()))
+    world = services().world(viewer())  # counts only what this viewer may see
+    return summarise([o for o in world.orgs.values() if not o.id.startswith("anon-")], list(world.streams.values()))
 
 
 @bp.get("/search")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 from functools import wraps
 from typing import Any, Callable
 
@@ -60,9 +61,13 @@ def csrf_token() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: never an absolute or protocol-relative URL.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site: no scheme or host, no control characters or spaces
+    (browsers drop tabs and newlines, turning '/\t/evil' into '//evil'), no backslashes."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(ch.isspace() or ord(ch) < 32 or ch in "\\\x7f" for ch in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("firm.index")
 
 

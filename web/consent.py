@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from matchmaker import introductions as intro
+from matchmaker.accounts import list_users
 from matchmaker.errors import MatchmakerError
 
 from .auth import STAFF, acting_user, require, viewer
@@ -20,10 +21,19 @@ def introductions_data() -> list[dict]:
     v = viewer()
     world = svc.world(v)
     owners = {sid: s.org_id for sid, s in svc.streams.items()}
+    roles = {u.username: u for u in list_users(svc.store)}
     rows = []
     for i in intro.list_introductions(svc.store, None if v.is_staff else v.org_id):
         side = i.side_of(owners, v.org_id)
-        rows.append({**i.__dict__, "side": side,
+        asker = roles.get(i.requested_by)
+        if not (v.is_staff or i.requested_by == v.username or i.status in ("introduced", "in_chain")):
+            # a firm user's name could identify an anonymised owner: say only which side asked
+            same = asker is not None and asker.org_id == v.org_id
+            shown_by = "your organisation" if same else "the other firm" if asker and asker.role == "firm" \
+                else "a facilitator"
+        else:
+            shown_by = i.requested_by
+        rows.append({**i.__dict__, "requested_by": shown_by, "side": side,
                      "offer": stream_view(world.streams[i.offer_id], world.orgs) if i.offer_id in world.streams else None,
                      "need": stream_view(world.streams[i.need_id], world.orgs) if i.need_id in world.streams else None,
                      "can_answer": bool(side) and i.status == "requested" and getattr(i, f"{side}_consent") is None,

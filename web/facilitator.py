@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
@@ -174,11 +173,16 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
     owner = (current.id if kind == "organisation" else current.org_id) if current else org_id
     user = acting_user()
     if (owner and not editing.may_edit(user, owner)) or (owner is None and not viewer().is_staff):
+        world = svc.world(viewer())
+        visible = world.orgs if kind == "organisation" or not record_id else world.streams
+        target = record_id or owner
+        if target and target not in visible:  # hidden and missing look the same
+            raise NotFound(f"unknown {kind} {target!r}")
         raise Forbidden("you may edit only your own organisation and its streams")
     values = editing.form_values(current, kind)
     if current is None and kind == "stream":
         values["org_id"] = org_id or ""
-        values["id"] = f"{org_id}-S{secrets.token_hex(3).upper()}"
+        values["id"] = editing.new_stream_id()
     problems: list[str] = []
     if request.method == "POST":
         raw = {name: request.form.get(name, "") for name in values}

@@ -187,9 +187,43 @@ def test_firm_edits_only_its_own_records(client_for, small_store):
     assert _post(cups, "/streams/S1/edit", title="mine now").status_code == 403
     assert small_store.stream("S1").title == "Kaffegrums fra vores kaffebarer"
     assert cups.post("/streams/S2/edit", data=values).status_code == 400  # no CSRF token
-    new = dict(values, id="B1-NEW", title="Cup offcuts", direction="offer", fate="recycling")
-    assert _post(cups, "/orgs/B1/streams/new", **new).status_code == 302
-    assert small_store.stream("B1-NEW").org_id == "B1"
-    assert _post(cups, "/orgs/K1/streams/new", **dict(new, id="K1-NEW", org_id="K1")).status_code == 403
-    assert small_store.stream("K1-NEW") is None
+    new = dict(values, id="K1-FAKE", title="Cup offcuts", direction="offer", fate="recycling", invented="true",
+               confidentiality="anonymised")
+    r = _post(cups, "/orgs/B1/streams/new", **new)
+    assert r.status_code == 302
+    made = small_store.stream(r.headers["Location"].rsplit("/", 1)[1])
+    assert made.org_id == "B1" and made.invented is False
+    assert made.id.startswith("S-") and not made.id.startswith("B1") and small_store.stream("K1-FAKE") is None  # id says nothing
+    assert _post(cups, "/orgs/K1/streams/new", **dict(new, org_id="K1")).status_code == 403
+    assert len(small_store.streams()) == 11
     assert {"edit_stream", "add_stream"} <= {e["action"] for e in audit_log(small_store)}
+
+
+def test_hidden_records_look_missing_and_login_redirects_stay_here(client_for, anon):
+    cups = client_for("cups")
+    for url in ("/streams/S7/edit", "/orgs/M1/edit", "/orgs/R1/edit", "/orgs/M1/streams/new", "/streams/NOPE/edit"):
+        assert cups.get(url).status_code == 404, url
+    # a private stream cannot be named in a request, and answers like a missing one
+    assert _post(cups, "/introductions", offer_id="S9", need_id="S7").status_code == 404
+    assert _post(cups, "/introductions", offer_id="S7", need_id="S2").status_code == 404
+    assert _post(cups, "/introductions/99999999999999999999/accept").status_code == 404
+    stats = anon.get("/api/stats").get_json()
+    assert (stats["streams"], stats["organisations"]) == (9, 6)  # S7, M1 and R1 are not counted for visitors
+    for evil in ("/%09/evil.example", "/\n/x", "/%0d%0a/x", "//evil.example", "https://evil.example", "/\\evil"):
+        html = anon.get(f"/login?next={evil}").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        c = client_for(None)
+        c.get("/login")
+        with c.session_transaction() as sess:
+            sess["csrf"] = csrf
+        r = c.post("/login", data={"username": "fac", "password": "correct horse battery", "csrf_token": csrf,
+                                   "next": evil.replace("%09", "\t").replace("%0d%0a", "\r\n")})
+        assert r.status_code == 302 and r.headers["Location"] == "/", evil
+
+
+def test_requester_name_hidden_until_agreed(client_for, small_store):
+    havnen, cups = client_for("havnen"), client_for("cups")
+    assert _post(havnen, "/introductions", offer_id="S3", need_id="S4").status_code == 302
+    listed = cups.get("/api/introductions").get_json()["introductions"][0]
+    assert listed["requested_by"] == "the other firm" and "havnen" not in cups.get("/introductions").get_data(as_text=True)
+    assert havnen.get("/api/introductions").get_json()["introductions"][0]["requested_by"] == "havnen"
