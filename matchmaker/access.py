@@ -19,12 +19,11 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .accounts import User
+from .accounts import STAFF, User
 from .matcher import Match, explain
 from .model import Organisation, Stream
 from .reference import REGIONS, postcodes
 
-STAFF = ("admin", "facilitator")
 # A postcode per region for pseudonymous owners: places them on the map without an address.
 REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",
                    "Region Midtjylland": "8800", "Region Nordjylland": "9000"}

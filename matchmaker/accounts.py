@@ -17,6 +17,7 @@ from .errors import MatchmakerError, NotFound
 from .store import Store, organisations, users
 
 ROLES = ("admin", "facilitator", "firm")
+STAFF = ("admin", "facilitator")  # see and edit the whole programme
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
 _hasher = PasswordHasher()

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .accounts import User
+from .accounts import STAFF, User
 from .errors import Forbidden, NotFound, Problem, ValidationFailed
 from .exporter import cell
 from .introductions import log
@@ -16,7 +16,6 @@ from .model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
 from .store import Store, organisations, streams
 from .validate import parse_organisation, parse_stream
 
-STAFF = ("admin", "facilitator")
 # Fields a firm may not change about itself: the facilitator vouches for them.
 LOCKED_FOR_FIRMS = {"organisation": ("id", "kind", "invented"), "stream": ("id", "org_id", "invented")}
 

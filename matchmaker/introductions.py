@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from .accounts import User, now
+from .accounts import STAFF, User, now
 from .errors import Forbidden, MatchmakerError, NotFound
 from .store import Store, audit, introductions, streams
 
 STATUSES = ("suggested", "requested", "introduced", "declined", "in_chain")
-FACILITATING = ("admin", "facilitator")
 
 
 @dataclass
@@ -87,7 +86,7 @@ def _get(conn: Connection, intro_id: int) -> Introduction:
 def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
     """Ask for an introduction between an offer and a need."""
     with store.transaction() as conn:
-        if actor.role not in FACILITATING:
+        if actor.role not in STAFF:
             for sid in _hidden_from(conn, actor, (offer_id, need_id)):
                 raise NotFound(f"unknown stream {sid!r}")
         owners = _owners(conn, offer_id, need_id)
@@ -105,7 +104,7 @@ def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduct
             if side is None:
                 raise Forbidden("a firm can ask for introductions only for its own streams")
             consent[f"{side}_consent"] = True
-        elif actor.role not in FACILITATING:
+        elif actor.role not in STAFF:
             raise Forbidden("log in to ask for an introduction")
         found = conn.execute(select(introductions.c.id, introductions.c.status).where(
             introductions.c.offer_id == offer_id, introductions.c.need_id == need_id)).first()
@@ -145,7 +144,7 @@ def respond(store: Store, actor: User, intro_id: int, accept: bool) -> Introduct
 
 
 def mark_in_chain(store: Store, actor: User, intro_id: int, chain_id: str = "") -> Introduction:
-    if actor.role not in FACILITATING:
+    if actor.role not in STAFF:
         raise Forbidden("only facilitators put introduced partners in a chain")
     with store.transaction() as conn:
         intro = _get(conn, intro_id)

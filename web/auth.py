@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 from functools import wraps
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from matchmaker.access import ANONYMOUS, Viewer
-from matchmaker.accounts import User, authenticate, get_user
+from matchmaker.accounts import STAFF, User, authenticate, get_user
 from matchmaker.errors import Forbidden
 from matchmaker.introductions import log
 
@@ -50,8 +50,6 @@ def require(*roles: str) -> Callable:
         return inner
     return wrap
 
-
-STAFF = ("admin", "facilitator")
 
 
 def csrf_token() -> str:
