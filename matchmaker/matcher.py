@@ -50,6 +50,14 @@ class Match:
         return dict(self.__dict__)
 
 
+def query_stream(text: str, direction: str, ewc: str | None = None, quantity: float | None = None,
+                 unit: str | None = None, material: str = "other") -> Stream:
+    """The stream an unregistered searcher describes (its owner is the reader: 'your')."""
+    return Stream(id="query", org_id=QUERY_ORG, direction=direction, title=text.strip()[:200],
+                  description=text.strip()[200:], language="en", material=material, ewc=ewc or None,
+                  quantity=quantity, unit=unit if quantity else None)
+
+
 def explain(m: Match, offer: Stream, need: Stream, names: dict[str, str],
             approx: frozenset[str] | set[str] = frozenset()) -> str:
     """One readable sentence. `names` maps organisation ids to what the reader may see (an
@@ -206,9 +214,7 @@ class MatchIndex:
             ewc = reference.normalise_ewc(ewc)
             if ewc not in reference.ewc_codes():
                 raise MatchmakerError(f"unknown EWC code {ewc!r}")
-        stream = Stream(id="query", org_id=QUERY_ORG, direction=direction, title=text.strip()[:200],
-                        description=text.strip()[200:], language="en", material=material, ewc=ewc or None,
-                        quantity=quantity, unit=unit if quantity else None)
+        stream = query_stream(text, direction, ewc, quantity, unit, material)
         stream._postcode = reference.postcodes().get(postcode) if postcode else None  # type: ignore[attr-defined]
         return self._query(self._features([stream], [self._text(stream)]), top)
 

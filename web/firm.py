@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matchmaker.matcher import QUERY_ORG
-from matchmaker.model import MATERIALS, UNITS, Stream
+from matchmaker.matcher import query_stream
+from matchmaker.model import MATERIALS, UNITS
 
 from .auth import viewer
 
@@ -31,9 +31,8 @@ def search() -> tuple[dict, list[dict]]:
     found = svc.index.match_text(form["text"], form["direction"], postcode=form["postcode"], ewc=form["ewc"],
                                  quantity=form["quantity"] or None, unit=form["unit"], material=form["material"],
                                  top=form["top"] + min(hidden, 500))
-    query = Stream(id="query", org_id=QUERY_ORG, direction=form["direction"], title=form["text"][:200],
-                   language="en", material=form["material"], quantity=form["quantity"] or None,
-                   unit=form["unit"] if form["quantity"] else None)
+    query = query_stream(form["text"], form["direction"], quantity=form["quantity"] or None, unit=form["unit"],
+                         material=form["material"])
     shown = (match_view(m.as_dict(), None, world, query) for m in found)
     return form, [m for m in shown if m is not None][:form["top"]]
 
