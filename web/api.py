@@ -6,12 +6,13 @@ from flask import Blueprint, request
 
 from matchmaker import rules
 from matchmaker.chainfile import chain_from_dict
+from matchmaker.accounts import STAFF
 from matchmaker.errors import MatchmakerError
 from matchmaker.proposals import evaluate_chain
 from matchmaker.stats import summarise
 
 from . import consent, explore, facilitator, firm
-from .auth import STAFF, csrf_token, require, viewer
+from .auth import csrf_token, current_world, require, viewer
 from .chainview import current_chain
 from .helpers import programme_arg, services
 
@@ -30,7 +31,7 @@ def index():
 
 @bp.get("/stats")
 def stats():
-    world = services().world(viewer())  # counts only what this viewer may see
+    world = current_world()  # counts only what this viewer may see
     return summarise([o for o in world.orgs.values() if not o.id.startswith("anon-")], list(world.streams.values()))
 
 

@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
-from matchmaker.access import ANONYMOUS, Viewer
-from matchmaker.accounts import STAFF, User, authenticate, get_user
+from matchmaker.access import ANONYMOUS, Viewer, World
+from matchmaker.accounts import User, authenticate, get_user
 from matchmaker.errors import Forbidden
-from matchmaker.introductions import log
+from matchmaker.introductions import log, statuses
 
 from .helpers import services
 
@@ -27,6 +27,21 @@ def viewer() -> Viewer:
             session.clear()
         g.viewer = Viewer.of(user) if user else ANONYMOUS
     return g.viewer
+
+
+def current_world() -> World:
+    """What the current viewer may see, built once per request (a firm's view is not cached across requests)."""
+    if "world" not in g:
+        g.world = services().world(viewer())
+    return g.world
+
+
+def match_statuses() -> dict[tuple[str, str], str]:
+    """Introduction status per (offer, need) the viewer may know of, read once per request."""
+    if "statuses" not in g:
+        v = viewer()
+        g.statuses = {} if v.role == "anonymous" else statuses(services().store, None if v.is_staff else v.org_id)
+    return g.statuses
 
 
 def acting_user() -> User:

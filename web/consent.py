@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from matchmaker import introductions as intro
-from matchmaker.accounts import list_users
+from matchmaker.accounts import STAFF, list_users
 from matchmaker.errors import MatchmakerError
 
-from .auth import STAFF, acting_user, require, viewer
+from .auth import acting_user, current_world, require, viewer
 from .helpers import services
 from .present import stream_view
 
@@ -19,7 +19,7 @@ def introductions_data() -> list[dict]:
     """The viewer's introductions, each stream shown as the viewer may see it."""
     svc = services()
     v = viewer()
-    world = svc.world(v)
+    world = current_world()
     owners = {sid: s.org_id for sid, s in svc.streams.items()}
     roles = {u.username: u for u in list_users(svc.store)}
     rows = []

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template
 from matchmaker.model import CONFIDENTIALITY, MATERIALS, SECTORS
 from matchmaker.reference import REGIONS, ewc_chapters
 
-from .auth import viewer
+from .auth import current_world, viewer
 from .helpers import arg_choice, arg_float, services
 from .netview import Filters, network_data
 
@@ -23,7 +23,7 @@ def filters() -> Filters:
 
 
 def network() -> dict:
-    world = services().world(viewer())
+    world = current_world()
     return network_data(world.orgs, world.streams, world.pairs, filters())
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from matchmaker import editing
+from matchmaker.accounts import STAFF
 from matchmaker.errors import Forbidden, NotFound, ValidationFailed
-from matchmaker.introductions import statuses
 from matchmaker.importer import import_files
 from matchmaker.matching import has_matches, stored_matches, sync_changed
 from matchmaker.model import KINDS, SECTORS
 from matchmaker.proposals import filter_proposals
 from matchmaker.reference import REGIONS
 
-from .auth import STAFF, acting_user, require, viewer
+from .auth import acting_user, current_world, match_statuses, require, viewer
 from .chainview import chain_csv, chain_query, current_chain
 from .helpers import arg_choice, arg_float, arg_int, programme_arg, services
 from .present import match_view, org_view, stream_view
@@ -23,8 +23,7 @@ bp = Blueprint("facilitator", __name__)
 
 
 def org_data(org_id: str) -> dict:
-    svc = services()
-    world = svc.world(viewer())
+    world = current_world()
     org = world.orgs.get(org_id)
     if org is None:  # hidden and missing look the same, so existence does not leak
         raise NotFound(f"unknown organisation {org_id!r}")
@@ -36,13 +35,13 @@ def org_data(org_id: str) -> dict:
 def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
     svc = services()
     v = viewer()
-    world = svc.world(v)
+    world = current_world()
     if not has_matches(svc.store):
         svc.pairs  # computes and stores them once
     found = stored_matches(svc.store, stream_id, top + 20)
     if len(found) < top and top > 10:
         found = [m.as_dict() for m in svc.index.match_stream(stream_id, top + 20)]
-    status = statuses(svc.store, None if v.is_staff else v.org_id) if v.role != "anonymous" else {}
+    status = match_statuses()
     out = []
     for m in found:
         view = match_view(m, stream_id, world, status=status.get((m["offer_id"], m["need_id"]), "suggested"))
@@ -56,8 +55,7 @@ def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
 
 
 def stream_data(stream_id: str) -> dict:
-    svc = services()
-    world = svc.world(viewer())
+    world = current_world()
     s = world.streams.get(stream_id)
     if s is None:
         raise NotFound(f"unknown stream {stream_id!r}")
@@ -79,10 +77,9 @@ def chains_data() -> dict:
 
 @bp.get("/orgs")
 def orgs_page():
-    svc = services()
     kind = arg_choice("kind", KINDS)
     q = (request.args.get("q") or "").strip().lower()
-    world = svc.world(viewer())
+    world = current_world()
     shown = [org_view(o) for o in world.orgs.values() if not o.id.startswith("anon-")
              and (not kind or o.kind == kind) and (not q or q in o.name.lower())]
     return render_template("facilitator/orgs.html", orgs=shown, q=q, kind=kind, kinds=KINDS)
@@ -173,7 +170,7 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
     owner = (current.id if kind == "organisation" else current.org_id) if current else org_id
     user = acting_user()
     if (owner and not editing.may_edit(user, owner)) or (owner is None and not viewer().is_staff):
-        world = svc.world(viewer())
+        world = current_world()
         visible = world.orgs if kind == "organisation" or not record_id else world.streams
         target = record_id or owner
         if target and target not in visible:  # hidden and missing look the same

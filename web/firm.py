@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from matchmaker.matcher import query_stream
 from matchmaker.model import MATERIALS, UNITS
 
-from .auth import viewer
+from .auth import current_world
 
 from .helpers import arg_choice, arg_float, arg_int, services
 from .present import match_view
@@ -26,7 +26,7 @@ def search() -> tuple[dict, list[dict]]:
     if not form["text"]:
         return form, []
     svc = services()
-    world = svc.world(viewer())
+    world = current_world()
     hidden = len(svc.streams) - len(world.streams)  # ask for enough that hiding some still fills the page
     found = svc.index.match_text(form["text"], form["direction"], postcode=form["postcode"], ewc=form["ewc"],
                                  quantity=form["quantity"] or None, unit=form["unit"], material=form["material"],

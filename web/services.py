@@ -88,12 +88,10 @@ class Services:
     def world(self, viewer: Viewer) -> World:
         """What this viewer may see: everything for staff, the shared public world for visitors,
         and for a firm user its own streams plus what introductions revealed."""
-        if viewer.is_staff:
-            return World(self.orgs, self.streams, self.pairs)
         if viewer.role == "anonymous":
             return self.public_world
-        return world_for(viewer, self.orgs, self.streams, self.pairs, self.secret,
-                         revealed_to(self.store, viewer.org_id) if viewer.org_id else frozenset())
+        revealed = revealed_to(self.store, viewer.org_id) if viewer.role == "firm" and viewer.org_id else frozenset()
+        return world_for(viewer, self.orgs, self.streams, self.pairs, self.secret, revealed)
 
     def graph_export_for(self, viewer: Viewer, fmt: str) -> str:
         """The graph file as this viewer may see it; the staff and visitor versions are built once."""
