@@ -31,6 +31,7 @@ SECTOR_WORDS = {"food_bio": "food and bio-resource firm", "construction": "const
                 "textile_lifestyle": "textile and lifestyle firm", "environmental_tech": "environmental technology firm",
                 "other": "firm"}
 LEGAL_FORMS = re.compile(r"\b(a/s|aps|i/s|ivs|p/s|k/s|a\.m\.b\.a\.?|amba|smba|f\.m\.b\.a\.?)\s*$", re.I)
+PSEUDONYM_PREFIX = "anon-"
 PRIVATE_FIELDS = ("employees", "turnover_eur", "balance_sheet_eur", "founded_year", "closed_financial_years",
                   "in_difficulty", "primary_production", "de_minimis_eur")
 
@@ -60,6 +61,11 @@ class World:
     pairs: dict[str, list[tuple[str, float]]]
     approx: frozenset[str] = field(default_factory=frozenset)   # streams shown anonymised
 
+    @property
+    def listed_orgs(self) -> list[Organisation]:
+        """The real organisations in view: pseudonymous owners stand for one stream each, not a firm."""
+        return [o for o in self.orgs.values() if not o.id.startswith(PSEUDONYM_PREFIX)]
+
     @cached_property
     def names(self) -> dict[str, str]:
         return {oid: o.name for oid, o in self.orgs.items()}
@@ -77,7 +83,7 @@ def about(value: float | None) -> float | None:
 
 def pseudonym(secret: bytes, stream_id: str) -> str:
     """A per-stream owner id that cannot be traced back to the organisation."""
-    return "anon-" + hmac.new(secret, stream_id.encode(), hashlib.sha256).hexdigest()[:12]
+    return PSEUDONYM_PREFIX + hmac.new(secret, stream_id.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 def scrub(text: str, owner: Organisation) -> str:

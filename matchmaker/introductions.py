@@ -52,20 +52,11 @@ def audit_log(store: Store, limit: int = 200) -> list[dict]:
         return [dict(r) for r in rows]
 
 
-def _owners(conn: Connection, *stream_ids: str) -> dict[str, tuple[str, str]]:
-    rows = conn.execute(select(streams.c.id, streams.c.org_id, streams.c.direction)
+def _streams(conn: Connection, *stream_ids: str) -> dict:
+    """id -> row with org_id, direction and confidentiality, for the streams that exist."""
+    rows = conn.execute(select(streams.c.id, streams.c.org_id, streams.c.direction, streams.c.confidentiality)
                         .where(streams.c.id.in_(stream_ids))).all()
-    return {r.id: (r.org_id, r.direction) for r in rows}
-
-
-def _hidden_from(conn: Connection, actor: User, stream_ids: tuple[str, ...]) -> list[str]:
-    """Streams a firm may not even know exist: private ones of other organisations
-    (an agreed introduction would already have revealed them)."""
-    rows = conn.execute(select(streams.c.id, streams.c.org_id, streams.c.confidentiality)
-                        .where(streams.c.id.in_(stream_ids))).all()
-    found = {r.id: r for r in rows}
-    return [sid for sid in stream_ids if sid not in found
-            or (found[sid].confidentiality == "private" and found[sid].org_id != actor.org_id)]
+    return {r.id: r for r in rows}
 
 
 def _status(offer: bool | None, need: bool | None) -> str:
@@ -86,13 +77,15 @@ def _get(conn: Connection, intro_id: int) -> Introduction:
 def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
     """Ask for an introduction between an offer and a need."""
     with store.transaction() as conn:
-        if actor.role not in STAFF:
-            for sid in _hidden_from(conn, actor, (offer_id, need_id)):
+        found_streams = _streams(conn, offer_id, need_id)
+        for sid in (offer_id, need_id):
+            row = found_streams.get(sid)
+            # a firm may not even learn that another organisation's private stream exists
+            if row is None or (actor.role not in STAFF and row.confidentiality == "private"
+                               and row.org_id != actor.org_id):
                 raise NotFound(f"unknown stream {sid!r}")
-        owners = _owners(conn, offer_id, need_id)
+        owners = {sid: (r.org_id, r.direction) for sid, r in found_streams.items()}
         for sid, direction in ((offer_id, "offer"), (need_id, "need")):
-            if sid not in owners:
-                raise NotFound(f"unknown stream {sid!r}")
             if owners[sid][1] != direction:
                 raise MatchmakerError(f"stream {sid} is not an {direction}" if direction == "offer"
                                       else f"stream {sid} is not a need")
@@ -126,7 +119,7 @@ def respond(store: Store, actor: User, intro_id: int, accept: bool) -> Introduct
     """The firm on one side accepts or declines; the status follows from both answers."""
     with store.transaction() as conn:
         intro = _get(conn, intro_id)
-        owners = {sid: org for sid, (org, _) in _owners(conn, intro.offer_id, intro.need_id).items()}
+        owners = {sid: r.org_id for sid, r in _streams(conn, intro.offer_id, intro.need_id).items()}
         side = intro.side_of(owners, actor.org_id) if actor.role == "firm" else None
         if side is None:
             raise Forbidden("only the firms on either side of a match answer an introduction")

@@ -32,7 +32,7 @@ def index():
 @bp.get("/stats")
 def stats():
     world = current_world()  # counts only what this viewer may see
-    return summarise([o for o in world.orgs.values() if not o.id.startswith("anon-")], list(world.streams.values()))
+    return summarise(world.listed_orgs, list(world.streams.values()))
 
 
 @bp.get("/search")

@@ -80,8 +80,8 @@ def orgs_page():
     kind = arg_choice("kind", KINDS)
     q = (request.args.get("q") or "").strip().lower()
     world = current_world()
-    shown = [org_view(o) for o in world.orgs.values() if not o.id.startswith("anon-")
-             and (not kind or o.kind == kind) and (not q or q in o.name.lower())]
+    shown = [org_view(o) for o in world.listed_orgs
+             if (not kind or o.kind == kind) and (not q or q in o.name.lower())]
     return render_template("facilitator/orgs.html", orgs=shown, q=q, kind=kind, kinds=KINDS)
 
 
