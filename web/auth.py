@@ -8,6 +8,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 
 from matchmaker.access import ANONYMOUS, Viewer, World
 from matchmaker.accounts import User, authenticate, get_user
@@ -73,6 +74,11 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+def csrf_field() -> Markup:
+    """The hidden input every form carries (the token is URL-safe base64, escaped anyway)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token())
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: no scheme or host, no control characters or spaces
     (browsers drop tabs and newlines, turning '/\t/evil' into '//evil'), no backslashes."""
@@ -111,7 +117,7 @@ def logout():
 def init_app(app) -> None:
     @app.context_processor
     def who() -> dict:
-        return {"viewer": viewer(), "csrf_token": csrf_token}
+        return {"viewer": viewer(), "csrf_token": csrf_token, "csrf_field": csrf_field}
 
     @app.before_request
     def check_csrf() -> None:
