@@ -22,15 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matching import RandomEmbedder, corpus  # noqa: E402
 
-from matchmaker import graph, rules  # noqa: E402
+from matchmaker.chains import graph
+
+from matchmaker import rules  # noqa: E402
 from matchmaker.cli import ensure_demo_store  # noqa: E402
-from matchmaker.concepts import default_vocabulary  # noqa: E402
-from matchmaker.embedding import load_embedder  # noqa: E402
-from matchmaker.matcher import MatchIndex  # noqa: E402
-from matchmaker.matching import ranked_pairs  # noqa: E402
-from matchmaker.proposals import propose  # noqa: E402
+from matchmaker.matching.concepts import default_vocabulary  # noqa: E402
+from matchmaker.matching.embedding import load_embedder  # noqa: E402
+from matchmaker.matching.index import MatchIndex  # noqa: E402
+from matchmaker.matching.stored import ranked_pairs  # noqa: E402
+from matchmaker.chains.proposals import propose  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
-from matchmaker.weights import current_weights  # noqa: E402
+from matchmaker.matching.weights import current_weights  # noqa: E402
 
 
 def timed(fn, runs: int = 3):

@@ -71,7 +71,7 @@ class RandomEmbedder:
 
 
 def encode_ratio(sample: int) -> dict:
-    from matchmaker.embedding import CachedEmbedder, SentenceEmbedder
+    from matchmaker.matching.embedding import CachedEmbedder, SentenceEmbedder
     _, streams = corpus(sample, seed=7)
     texts = [s.text for s in streams]
     inner = SentenceEmbedder()
@@ -96,9 +96,9 @@ def encode_ratio(sample: int) -> dict:
 
 
 def one_size(n: int) -> dict:
-    from matchmaker.concepts import default_vocabulary
-    from matchmaker.matcher import MatchIndex
-    from matchmaker.weights import current_weights
+    from matchmaker.matching.concepts import default_vocabulary
+    from matchmaker.matching.index import MatchIndex
+    from matchmaker.matching.weights import current_weights
     orgs, streams = corpus(n)
     t0 = time.perf_counter()
     index = MatchIndex(orgs, streams, RandomEmbedder(), default_vocabulary(), current_weights())

@@ -28,13 +28,13 @@ import numpy as np  # noqa: E402
 from matching import RandomEmbedder, corpus  # noqa: E402
 
 from matchmaker.cli import ensure_demo_store  # noqa: E402
-from matchmaker.accounts import add_user  # noqa: E402
-from matchmaker.concepts import default_vocabulary  # noqa: E402
-from matchmaker.importer import import_files  # noqa: E402
-from matchmaker.matcher import MatchIndex  # noqa: E402
-from matchmaker.matching import refresh_matches  # noqa: E402
+from matchmaker.trust.accounts import add_user  # noqa: E402
+from matchmaker.matching.concepts import default_vocabulary  # noqa: E402
+from matchmaker.io.importer import import_files  # noqa: E402
+from matchmaker.matching.index import MatchIndex  # noqa: E402
+from matchmaker.matching.stored import refresh_matches  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
-from matchmaker.weights import current_weights  # noqa: E402
+from matchmaker.matching.weights import current_weights  # noqa: E402
 from web import create_app  # noqa: E402
 
 
@@ -89,7 +89,7 @@ def network_in_browser(n_orgs: int, tmp: Path) -> None:
     orgs, streams = corpus(n_orgs * 3, seed=5)
     orgs = orgs[:n_orgs]
     store = Store(str(tmp / "synthetic.db"))
-    from matchmaker.exporter import organisations_csv, streams_csv
+    from matchmaker.io.exporter import organisations_csv, streams_csv
     (tmp / "o.csv").write_text(organisations_csv(orgs), encoding="utf-8")
     (tmp / "s.csv").write_text(streams_csv([s for s in streams if s.org_id in {o.id for o in orgs}]), encoding="utf-8")
     import_files(store, [tmp / "o.csv", tmp / "s.csv"])

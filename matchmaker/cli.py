@@ -11,12 +11,12 @@ from typing import Any, Callable
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import exporter
-from .errors import MatchmakerError, ValidationFailed
-from .importer import import_files
-from .paths import DEMO_DIR
-from .stats import summarise
-from .store import Store
+from matchmaker.io import exporter
+from matchmaker.errors import MatchmakerError, ValidationFailed
+from matchmaker.io.importer import import_files
+from matchmaker.paths import DEMO_DIR
+from matchmaker.stats import summarise
+from matchmaker.store import Store
 
 
 class _Group(click.Group):
@@ -65,7 +65,7 @@ def import_cmd(paths: tuple[Path, ...], dry_run: bool, db: str | None) -> None:
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {report.organisations} organisations and {report.streams} streams: "
                f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged")
-    from .matching import has_matches, sync_changed
+    from matchmaker.matching.stored import has_matches, sync_changed
     if not dry_run and report.changed_streams and has_matches(store):
         touched = sync_changed(store, report.changed_streams)
         click.echo(f"updated the stored matches of {touched} streams")
@@ -100,9 +100,9 @@ def export(fmt: str, output: Path | None, db: str | None, model: str | None) -> 
     """Export the store losslessly (json, csv) or its value-chain graph (graphml, gexf for Gephi)."""
     store = Store(db)
     if fmt in ("graphml", "gexf"):
-        from . import graph
-        from .embedding import load_embedder
-        from .matching import ranked_pairs
+        from matchmaker.chains import graph
+        from matchmaker.matching.embedding import load_embedder
+        from matchmaker.matching.stored import ranked_pairs
         G = graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, load_embedder(model)))
         text = graph.to_graphml(G) if fmt == "graphml" else graph.to_gexf(G)
         if output is None:
@@ -154,8 +154,8 @@ def _print_matches(found: list, as_json: bool, stream_id: str | None, store: Sto
 @model_option
 def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, model) -> None:
     """Find needs for an offer or offers for a need, with the reasons."""
-    from .embedding import load_embedder
-    from .matching import build_index, has_matches, refresh_matches, stored_matches
+    from matchmaker.matching.embedding import load_embedder
+    from matchmaker.matching.stored import build_index, has_matches, refresh_matches, stored_matches
     store = Store(db)
     if refresh:
         start = time.perf_counter()
@@ -188,9 +188,9 @@ def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, 
 @model_option
 def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, model: str | None) -> None:
     """Recall@1/5/10 and MRR of hybrid, embeddings and TF-IDF, by direction and language pairing."""
-    from .embedding import load_embedder
-    from .evaluation import LABELS_FILE, evaluate, fit_weights, load_labels
-    from .matching import build_index
+    from matchmaker.matching.embedding import load_embedder
+    from matchmaker.matching.evaluation import LABELS_FILE, evaluate, fit_weights, load_labels
+    from matchmaker.matching.stored import build_index
     store = Store(db)
     embedder = load_embedder(model)
     index = build_index(store, embedder)
@@ -215,7 +215,7 @@ def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, mode
 @db_option
 def backup_cmd(path: Path, db: str | None) -> None:
     """Write the whole store (organisations, streams, stored matches) to one JSON file."""
-    from .backup import backup
+    from matchmaker.io.backup import backup
     counts = backup(Store(db), path)
     click.echo(f"backed up {counts['organisations']} organisations, {counts['streams']} streams and "
                f"{counts['matches']} matches to {path}")
@@ -227,16 +227,16 @@ def backup_cmd(path: Path, db: str | None) -> None:
 @db_option
 def restore_cmd(path: Path, replace: bool, db: str | None) -> None:
     """Restore a backup into an empty store (or replace its contents), all or nothing."""
-    from .backup import restore
+    from matchmaker.io.backup import restore
     counts = restore(Store(db), path, replace)
     click.echo(f"restored {counts['organisations']} organisations, {counts['streams']} streams and "
                f"{counts['matches']} matches")
 
 
 def _firm_graph(store: Store, model: str | None):
-    from . import graph
-    from .embedding import load_embedder
-    from .matching import ranked_pairs
+    from matchmaker.chains import graph
+    from matchmaker.matching.embedding import load_embedder
+    from matchmaker.matching.stored import ranked_pairs
     G = graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, load_embedder(model)))
     return graph.firm_graph(G)
 
@@ -260,8 +260,8 @@ def _print_checks(checks: list[dict]) -> None:
 @model_option
 def chains(programme_id, top, max_firms, min_score, sector, region, eligibility, kind, as_json, db, model) -> None:
     """Propose value chains (pairs, multi-step chains, loops, hubs), ranked and checked."""
-    from . import rules
-    from .proposals import filter_proposals, propose
+    from matchmaker.programmes import rules
+    from matchmaker.chains.proposals import filter_proposals, propose
     store = Store(db)
     prog = rules.get_programme(programme_id) if programme_id else None
     orgs = store.organisations()
@@ -291,9 +291,9 @@ def chains(programme_id, top, max_firms, min_score, sector, region, eligibility,
 def check(chain_file: Path, programme_id: str, dkk_per_eur: float | None, as_json: bool, db, model) -> None:
     """Check a chain (a small JSON file) against a programme's rules."""
     import dataclasses
-    from . import rules
-    from .chainfile import load_chain
-    from .proposals import evaluate_chain
+    from matchmaker.programmes import rules
+    from matchmaker.chains.chainfile import load_chain
+    from matchmaker.chains.proposals import evaluate_chain
     store = Store(db)
     prog = rules.get_programme(programme_id)
     if dkk_per_eur is not None:
@@ -328,7 +328,7 @@ def user() -> None:
 @db_option
 def user_add(username: str, role: str, org_id: str | None, password: str, replace: bool, db: str | None) -> None:
     """Create an account (the password is stored as an argon2 hash)."""
-    from .accounts import add_user
+    from matchmaker.trust.accounts import add_user
     made = add_user(Store(db), username, role, password, org_id, replace=replace)
     click.echo(f"{'updated' if replace else 'added'} {made.username} ({made.role}{', ' + made.org_id if made.org_id else ''})")
 
@@ -338,7 +338,7 @@ def user_add(username: str, role: str, org_id: str | None, password: str, replac
 @db_option
 def user_remove(username: str, db: str | None) -> None:
     """Delete an account; its sessions stop working at the next request."""
-    from .accounts import remove_user
+    from matchmaker.trust.accounts import remove_user
     remove_user(Store(db), username)
     click.echo(f"removed {username}")
 
@@ -348,7 +348,7 @@ def user_remove(username: str, db: str | None) -> None:
 @db_option
 def user_list(as_json: bool, db: str | None) -> None:
     """List accounts (never the password hashes)."""
-    from .accounts import list_users
+    from matchmaker.trust.accounts import list_users
     found = list_users(Store(db))
     if as_json:
         click.echo(json.dumps([u.__dict__ for u in found], ensure_ascii=False))
@@ -374,10 +374,11 @@ def ensure_demo_store(store: Store) -> float | None:
 @model_option
 def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None) -> None:
     """Build the demo programme's store if missing, match it, propose chains and serve the explorer."""
-    from . import graph, rules
-    from .embedding import load_embedder
-    from .matching import build_index, has_matches, ranked_pairs, refresh_matches
-    from .proposals import propose
+    from matchmaker.chains import graph
+    from matchmaker.programmes import rules
+    from matchmaker.matching.embedding import load_embedder
+    from matchmaker.matching.stored import build_index, has_matches, ranked_pairs, refresh_matches
+    from matchmaker.chains.proposals import propose
     store = Store(db)
     took = ensure_demo_store(store)
     if took is None:
@@ -397,7 +398,7 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
         found = propose(F, store.organisations(), store.streams(), prog)
         passing = sum(p.eligibility == "pass" for p in found)
         click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")
-    from .accounts import reset_demo_accounts
+    from matchmaker.trust.accounts import reset_demo_accounts
     for username, role, org_name, password in reset_demo_accounts(store):
         click.echo(f"demo login ({role}{', ' + org_name if org_name else ''}): {username} / {password}"
                    "  (new password each run)")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import REFERENCE_DIR
+from matchmaker.paths import REFERENCE_DIR
 
 
 @dataclass(frozen=True)

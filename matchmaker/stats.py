@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import Organisation, Stream
-from .reference import postcodes
+from matchmaker.model import Organisation, Stream
+from matchmaker.reference import postcodes
 
 
 def summarise(orgs: list[Organisation], streams: list[Stream]) -> dict:

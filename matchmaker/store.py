@@ -19,8 +19,8 @@ from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, S
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from .errors import ConfigError
-from .model import Organisation, Stream
+from matchmaker.errors import ConfigError
+from matchmaker.model import Organisation, Stream
 
 SCHEMA_VERSION = 2  # 2: users, introductions, audit log
 DEFAULT_DB = "sqlite:///matchmaker.db"

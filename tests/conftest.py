@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from matchmaker.importer import import_files
+from matchmaker.io.importer import import_files
 from matchmaker.store import Store
 
 SMALL = Path(__file__).parent / "data" / "small"
@@ -57,12 +57,12 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture
 def vocab():
-    from matchmaker.concepts import load_vocabulary
+    from matchmaker.matching.concepts import load_vocabulary
     return load_vocabulary(Path(__file__).parent / "data" / "concepts_small.csv")
 
 
 @pytest.fixture
 def index(small_store, fake_embedder, vocab):
-    from matchmaker.matcher import MatchIndex
-    from matchmaker.weights import MatchWeights
+    from matchmaker.matching.index import MatchIndex
+    from matchmaker.matching.weights import MatchWeights
     return MatchIndex(small_store.organisations(), small_store.streams(), fake_embedder, vocab, MatchWeights.default())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from matchmaker import rules
-from matchmaker.chainfile import chain_from_dict
-from matchmaker.accounts import STAFF
+from matchmaker.programmes import rules
+from matchmaker.chains.chainfile import chain_from_dict
+from matchmaker.trust.accounts import STAFF
 from matchmaker.errors import MatchmakerError
-from matchmaker.proposals import evaluate_chain
+from matchmaker.chains.proposals import evaluate_chain
 from matchmaker.stats import summarise
 
 from . import consent, explore, facilitator, firm

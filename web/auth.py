@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
-from matchmaker.access import ANONYMOUS, Viewer, World
-from matchmaker.accounts import User, authenticate, get_user
+from matchmaker.trust.access import ANONYMOUS, Viewer, World
+from matchmaker.trust.accounts import User, authenticate, get_user
 from matchmaker.errors import Forbidden
-from matchmaker.introductions import log, statuses
+from matchmaker.trust.introductions import log, statuses
 
 from .helpers import services
 

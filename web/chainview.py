@@ -7,11 +7,11 @@ import io
 
 from flask import request
 
-from matchmaker import rules
-from matchmaker.chainfile import chain_from_dict
+from matchmaker.programmes import rules
+from matchmaker.chains.chainfile import chain_from_dict
 from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.exporter import guard_formula
-from matchmaker.proposals import Proposal, evaluate_chain
+from matchmaker.io.exporter import guard_formula
+from matchmaker.chains.proposals import Proposal, evaluate_chain
 
 from .helpers import arg_float, programme_arg, services
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from matchmaker import introductions as intro
-from matchmaker.accounts import STAFF, list_users
+from matchmaker.trust import introductions as intro
+from matchmaker.trust.accounts import STAFF, list_users
 from matchmaker.errors import MatchmakerError
 
 from .auth import acting_user, current_world, require, viewer

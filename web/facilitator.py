@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from matchmaker import editing
-from matchmaker.accounts import STAFF
+from matchmaker.trust import editing
+from matchmaker.trust.accounts import STAFF
 from matchmaker.errors import Forbidden, NotFound, ValidationFailed
-from matchmaker.importer import import_files
-from matchmaker.matching import has_matches, stored_matches, sync_changed
+from matchmaker.io.importer import import_files
+from matchmaker.matching.stored import has_matches, stored_matches, sync_changed
 from matchmaker.model import KINDS, SECTORS
-from matchmaker.proposals import filter_proposals
+from matchmaker.chains.proposals import filter_proposals
 from matchmaker.reference import REGIONS
 
 from .auth import acting_user, current_world, match_statuses, require, viewer
@@ -127,7 +127,7 @@ def chain_export(chain_id: str, fmt: str):
 @require(*STAFF)
 def chain_summary(chain_id: str):
     p, programme_id = current_chain(chain_id)
-    from matchmaker.rules import get_programme
+    from matchmaker.programmes.rules import get_programme
     return render_template("facilitator/summary.html", chain=p.as_dict(services().orgs),
                            programme=get_programme(programme_id))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matchmaker.matcher import query_stream
+from matchmaker.matching.index import query_stream
 from matchmaker.model import MATERIALS, UNITS
 
 from .auth import current_world

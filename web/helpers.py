@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from matchmaker import rules
+from matchmaker.programmes import rules
 from matchmaker.errors import MatchmakerError
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, SECTORS
 from matchmaker.reference import REGIONS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matchmaker.access import World, match_for
+from matchmaker.trust.access import World, match_for
 from matchmaker.model import HIERARCHY_NAMES, Organisation, Stream
 from matchmaker.reference import ewc_codes, postcodes
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
-from matchmaker import graph, rules
-from matchmaker.access import ANONYMOUS, Viewer, World, world_for
-from matchmaker.introductions import revealed_to
-from matchmaker.embedding import Embedder, load_embedder
-from matchmaker.matcher import MatchIndex
-from matchmaker.matching import build_index, ranked_pairs
-from matchmaker.proposals import Proposal, propose
+from matchmaker.chains import graph
+
+from matchmaker.programmes import rules
+from matchmaker.trust.access import ANONYMOUS, Viewer, World, world_for
+from matchmaker.trust.introductions import revealed_to
+from matchmaker.matching.embedding import Embedder, load_embedder
+from matchmaker.matching.index import MatchIndex
+from matchmaker.matching.stored import build_index, ranked_pairs
+from matchmaker.chains.proposals import Proposal, propose
 from matchmaker.store import Store
 
 

@@ -1,13 +1,13 @@
 import networkx as nx
 import pytest
 
-from matchmaker import rules
-from matchmaker.chainfile import chain_from_dict
-from matchmaker.chains import find_chains
+from matchmaker.programmes import rules
+from matchmaker.chains.chainfile import chain_from_dict
+from matchmaker.chains.discovery import find_chains
 from matchmaker.errors import MatchmakerError
-from matchmaker.impact import Factor, link_impact, totals
+from matchmaker.chains.impact import Factor, link_impact, totals
 from matchmaker.model import Organisation, Stream
-from matchmaker.proposals import edit_chain, evaluate_chain, filter_proposals, propose
+from matchmaker.chains.proposals import edit_chain, evaluate_chain, filter_proposals, propose
 
 
 def F_of(edges):
@@ -82,7 +82,7 @@ def test_impact_units_and_unknowns():
 
 @pytest.fixture
 def programme_graph(small_store, index):
-    from matchmaker import graph
+    from matchmaker.chains import graph
     G = graph.build_graph(small_store.organisations(), small_store.streams(), index.all_pairs(top=3))
     return graph.firm_graph(G)
 

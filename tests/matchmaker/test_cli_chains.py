@@ -11,8 +11,8 @@ from ..conftest import FakeEmbedder
 
 @pytest.fixture
 def db(small_store, monkeypatch, vocab):
-    monkeypatch.setattr("matchmaker.embedding.load_embedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setattr("matchmaker.matcher.default_vocabulary", lambda: vocab)
+    monkeypatch.setattr("matchmaker.matching.embedding.load_embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr("matchmaker.matching.index.default_vocabulary", lambda: vocab)
     return small_store.url
 
 
@@ -58,7 +58,7 @@ def test_chains_check_and_graph_exports(runner, db, tmp_path):
 
 
 def test_domain_never_imports_the_web_layer():
-    code = "import sys, matchmaker.cli, matchmaker.proposals, matchmaker.matching; " \
+    code = "import sys, matchmaker.cli, matchmaker.chains.proposals, matchmaker.matching.stored; " \
            "print(sorted(m for m in ('flask', 'pyvis', 'jinja2', 'web') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -72,7 +72,7 @@ def test_console_command_has_serve():
 @pytest.mark.slow
 def test_real_model_loads_offline_and_links_danish_to_english(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from matchmaker.embedding import CachedEmbedder, SentenceEmbedder
+    from matchmaker.matching.embedding import CachedEmbedder, SentenceEmbedder
     emb = CachedEmbedder(SentenceEmbedder(), tmp_path)
     v = emb.encode(["spent coffee grounds for bioplastic", "used coffee grounds from cafés", "crushed concrete"])
     assert v.shape == (3, 384)

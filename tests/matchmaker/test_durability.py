@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from matchmaker.backup import backup, restore
+from matchmaker.io.backup import backup, restore
 from matchmaker.cli import cli
 from matchmaker.errors import MatchmakerError
-from matchmaker.exporter import to_json
-from matchmaker.matching import refresh_matches, stored_matches
+from matchmaker.io.exporter import to_json
+from matchmaker.matching.stored import refresh_matches, stored_matches
 from matchmaker.store import Store
 
 
@@ -84,8 +84,8 @@ def test_killed_import_leaves_the_store_as_before(small_store, tmp_path):
 
 EDIT_SCRIPT = """
 import sys, time
-from matchmaker import editing
-from matchmaker.accounts import User
+from matchmaker.trust import editing
+from matchmaker.trust.accounts import User
 from matchmaker.store import Store
 real_log = editing.log
 def slow_log(conn, *args):  # the record is written, the transaction still open
@@ -102,7 +102,7 @@ editing.save(store, User("cups", "firm", "B1"), "stream", raw, store.stream("S2"
 
 def test_killed_edit_leaves_the_store_as_before(small_store):
     """A real subprocess is killed inside an edit's transaction, after the row was updated."""
-    from matchmaker.introductions import audit_log
+    from matchmaker.trust.introductions import audit_log
     before = snapshot(small_store)
     with subprocess.Popen([sys.executable, "-c", EDIT_SCRIPT, small_store.url], stdout=subprocess.PIPE,
                           text=True) as proc:

@@ -5,8 +5,8 @@ import pytest
 from openpyxl import Workbook
 
 from matchmaker.errors import ValidationFailed
-from matchmaker.exporter import to_json
-from matchmaker.importer import import_files
+from matchmaker.io.exporter import to_json
+from matchmaker.io.importer import import_files
 
 from ..conftest import SMALL
 

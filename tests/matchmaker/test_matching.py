@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.features import COMPONENTS, distance_km, site_vectors
-from matchmaker.importer import import_files
-from matchmaker.matcher import MatchIndex
-from matchmaker.matching import refresh_matches, stored_matches, update_stream_matches
-from matchmaker.weights import MatchWeights
+from matchmaker.matching.features import COMPONENTS, distance_km, site_vectors
+from matchmaker.io.importer import import_files
+from matchmaker.matching.index import MatchIndex
+from matchmaker.matching.stored import refresh_matches, stored_matches, update_stream_matches
+from matchmaker.matching.weights import MatchWeights
 
 
 def test_concepts_tag_danish_and_english_and_compounds(vocab):
@@ -98,7 +98,7 @@ def test_weights_fit_save_load(tmp_path):
 
 
 def test_embedding_cache_computes_nothing_second_time(tmp_path, fake_embedder):
-    from matchmaker.embedding import CachedEmbedder
+    from matchmaker.matching.embedding import CachedEmbedder
     cached = CachedEmbedder(fake_embedder, tmp_path)
     first = cached.encode(["a b", "c d", "a b"])
     assert fake_embedder.calls == 2

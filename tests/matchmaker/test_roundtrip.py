@@ -1,7 +1,7 @@
 import json
 
-from matchmaker.exporter import guard_formula, organisations_csv, streams_csv, to_json, unguard_formula
-from matchmaker.importer import import_files
+from matchmaker.io.exporter import guard_formula, organisations_csv, streams_csv, to_json, unguard_formula
+from matchmaker.io.importer import import_files
 from matchmaker.store import Store
 
 

@@ -2,9 +2,9 @@ import dataclasses
 
 import pytest
 
-from matchmaker import rules
+from matchmaker.programmes import rules
 from matchmaker.model import Organisation
-from matchmaker.rules import FAIL, PASS, UNKNOWN, Application
+from matchmaker.programmes.rules import FAIL, PASS, UNKNOWN, Application
 
 
 def firm(i="A", **kw):

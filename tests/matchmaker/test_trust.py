@@ -7,12 +7,12 @@ import sqlite3
 
 import pytest
 
-from matchmaker import introductions as intro
-from matchmaker.access import ANONYMOUS, Viewer, about, match_for, pseudonym, scrub, world_for
-from matchmaker.accounts import User, add_user, authenticate, list_users, remove_user
-from matchmaker.backup import backup, restore
+from matchmaker.trust import introductions as intro
+from matchmaker.trust.access import ANONYMOUS, Viewer, about, match_for, pseudonym, scrub, world_for
+from matchmaker.trust.accounts import User, add_user, authenticate, list_users, remove_user
+from matchmaker.io.backup import backup, restore
 from matchmaker.cli import cli
-from matchmaker.editing import save
+from matchmaker.trust.editing import save
 from matchmaker.errors import Forbidden, MatchmakerError, NotFound, ValidationFailed
 from matchmaker.model import Organisation
 from matchmaker.store import SCHEMA_VERSION, Store, users
@@ -190,7 +190,7 @@ def test_version_1_store_is_migrated(tmp_path):
 
 
 def test_demo_accounts_only_for_invented_firms(small_store):
-    from matchmaker.accounts import reset_demo_accounts
+    from matchmaker.trust.accounts import reset_demo_accounts
     made = reset_demo_accounts(small_store)
     assert [(u, r) for u, r, _, _ in made] == [("demo-facilitator", "facilitator"), ("demo-firm", "firm")]
     first = made[0][3]

@@ -1,6 +1,6 @@
 import pytest
 
-from matchmaker.validate import parse_organisation, parse_stream
+from matchmaker.io.validate import parse_organisation, parse_stream
 
 ORG = {"id": "A1", "name": "Firma ApS", "kind": "firm", "sector": "food_bio", "postcode": "8000"}
 STREAM = {"id": "S1", "org_id": "A1", "direction": "offer", "title": "Valle", "language": "da",

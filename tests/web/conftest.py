@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from matchmaker.accounts import add_user
+from matchmaker.trust.accounts import add_user
 from web import create_app
 
 PASSWORD = "correct horse battery"
@@ -10,7 +10,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def app(small_store, fake_embedder, vocab, monkeypatch):
-    monkeypatch.setattr("matchmaker.matcher.default_vocabulary", lambda: vocab)
+    monkeypatch.setattr("matchmaker.matching.index.default_vocabulary", lambda: vocab)
     add_user(small_store, "fac", "facilitator", PASSWORD)
     add_user(small_store, "root", "admin", PASSWORD)
     add_user(small_store, "cups", "firm", PASSWORD, "B1")       # Grøn Kop ApS

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from markupsafe import escape
 
-from matchmaker.exporter import to_json
+from matchmaker.io.exporter import to_json
 
 from .conftest import token
 
@@ -151,7 +151,7 @@ def test_oversized_upload_and_too_many_rows(client, small_store, monkeypatch):
                     content_type="multipart/form-data")
     assert r.status_code == 413
     client.application.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
-    monkeypatch.setattr("matchmaker.readers.MAX_ROWS", 3, raising=False)
+    monkeypatch.setattr("matchmaker.io.readers.MAX_ROWS", 3, raising=False)
     rows = "\n".join(f"Y{i},Y{i} ApS,firm,food_bio,8000,1" for i in range(10))
     r = client.post("/import", data={"csrf_token": token(client),
                                      "files": (io.BytesIO(f"{ORG_HEADER}\n{rows}\n".encode()), "many.csv")},

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from matchmaker.introductions import audit_log, list_introductions
+from matchmaker.trust.introductions import audit_log, list_introductions
 
 from .conftest import token
 
@@ -114,7 +114,7 @@ def test_login_rejects_wrong_password_and_logs_attempts(anon, small_store):
 
 
 def test_removed_user_loses_access_at_once(client_for, small_store):
-    from matchmaker.accounts import remove_user
+    from matchmaker.trust.accounts import remove_user
     c = client_for("fac")
     assert c.get("/chains").status_code == 200
     remove_user(small_store, "fac")
@@ -163,7 +163,7 @@ def test_in_chain_status_after_introduction(client_for, small_store):
     intro = list_introductions(small_store)[0]
     assert _post(cups, f"/introductions/{intro.id}/accept").status_code == 302
     assert list_introductions(small_store)[0].status == "requested"  # K1 has no account yet: still waiting
-    from matchmaker.accounts import add_user
+    from matchmaker.trust.accounts import add_user
     add_user(small_store, "kaffe", "firm", "correct horse battery", "K1")
     k1 = client_for("kaffe")
     assert _post(k1, f"/introductions/{intro.id}/accept").status_code == 302

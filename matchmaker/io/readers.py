@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
-from .exporter import unguard_formula
-from .validate import ORG_SPEC, REQUIRED_ORG_COLUMNS, REQUIRED_STREAM_COLUMNS, STREAM_SPEC
+from matchmaker.errors import Problem
+from matchmaker.io.exporter import unguard_formula
+from matchmaker.io.validate import ORG_SPEC, REQUIRED_ORG_COLUMNS, REQUIRED_STREAM_COLUMNS, STREAM_SPEC
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000

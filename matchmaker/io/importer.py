@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, ValidationFailed
-from .model import Organisation, Stream
-from .readers import Table, read_file
-from .store import Store, organisations
-from .validate import parse_organisation, parse_stream
+from matchmaker.errors import Problem, ValidationFailed
+from matchmaker.model import Organisation, Stream
+from matchmaker.io.readers import Table, read_file
+from matchmaker.store import Store, organisations
+from matchmaker.io.validate import parse_organisation, parse_stream
 
 
 @dataclass

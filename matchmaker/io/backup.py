@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from .errors import MatchmakerError
-from .importer import import_files
-from .store import SCHEMA_VERSION, Store, audit, introductions, matches, organisations, streams, users
+from matchmaker.errors import MatchmakerError
+from matchmaker.io.importer import import_files
+from matchmaker.store import SCHEMA_VERSION, Store, audit, introductions, matches, organisations, streams, users
 
 # Kept verbatim (password hashes stay hashes); restored after the organisations and streams they refer to.
 EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit}

@@ -16,8 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import ConfigError
-from .paths import MODELS_DIR
+from matchmaker.errors import ConfigError
+from matchmaker.paths import MODELS_DIR
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 CACHE_DIR = Path(os.environ.get("MATCHMAKER_CACHE", Path.home() / ".cache" / "matchmaker"))

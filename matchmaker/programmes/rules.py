@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, NotFound
-from .model import Organisation
-from .paths import DATA_DIR
+from matchmaker.errors import ConfigError, NotFound
+from matchmaker.model import Organisation
+from matchmaker.paths import DATA_DIR
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 SME_MAX_EMPLOYEES = 250          # fewer than 250

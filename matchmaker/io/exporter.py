@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
+from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -11,9 +11,9 @@ import json
 
 from sqlalchemy import delete, select
 
-from .embedding import Embedder, load_embedder
-from .matcher import Match, MatchIndex
-from .store import Store, matches
+from matchmaker.matching.embedding import Embedder, load_embedder
+from matchmaker.matching.index import Match, MatchIndex
+from matchmaker.store import Store, matches
 
 DEFAULT_TOP = 10
 

@@ -13,8 +13,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from .errors import MatchmakerError, NotFound
-from .store import Store, organisations, users
+from matchmaker.errors import MatchmakerError, NotFound
+from matchmaker.store import Store, organisations, users
 
 ROLES = ("admin", "facilitator", "firm")
 STAFF = ("admin", "facilitator")  # see and edit the whole programme

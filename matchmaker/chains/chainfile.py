@@ -15,9 +15,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from .chains import Chain, Link, relink
-from .errors import MatchmakerError
-from .model import Organisation, Stream
+from matchmaker.chains.discovery import Chain, Link, relink
+from matchmaker.errors import MatchmakerError
+from matchmaker.model import Organisation, Stream
 
 KEYS = {"members", "lead", "budget_dkk", "grant_dkk", "grants_dkk", "links", "knowledge_partners", "scores", "sector", "kind"}
 

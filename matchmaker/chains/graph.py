@@ -29,8 +29,8 @@ import json
 
 import networkx as nx
 
-from .model import Organisation, Stream
-from .reference import postcodes
+from matchmaker.model import Organisation, Stream
+from matchmaker.reference import postcodes
 
 
 def build_graph(orgs: list[Organisation], streams: list[Stream],

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import DATA_DIR
+from matchmaker.paths import DATA_DIR
 
 COMPOUND_MIN = 5  # Danish terms this long also match inside compounds; English ones match whole words
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .model import HIERARCHY_NAMES, Stream
-from .paths import DATA_DIR
+from matchmaker.model import HIERARCHY_NAMES, Stream
+from matchmaker.paths import DATA_DIR
 
 TRUCK_T_CO2E_PER_TKM = 0.0001  # ~100 g CO2e per tonne-km, articulated diesel truck (screening value)
 RAW_MATERIAL_LEVEL = 3

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from .accounts import STAFF, User, now
-from .errors import Forbidden, MatchmakerError, NotFound
-from .store import Store, audit, introductions, streams
+from matchmaker.trust.accounts import STAFF, User, now
+from matchmaker.errors import Forbidden, MatchmakerError, NotFound
+from matchmaker.store import Store, audit, introductions, streams
 
 STATUSES = ("suggested", "requested", "introduced", "declined", "in_chain")
 

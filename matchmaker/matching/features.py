@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from . import reference
-from .concepts import Vocabulary
-from .model import MATERIALS, UNITS, Stream
+from matchmaker import reference
+from matchmaker.matching.concepts import Vocabulary
+from matchmaker.model import MATERIALS, UNITS, Stream
 
 COMPONENTS = ("semantic", "lexical", "taxonomy", "distance", "quantity", "uplift")
 # km over which the transport score falls to 1/e, by the offered material

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from . import reference
-from .concepts import Vocabulary, default_vocabulary
-from .embedding import Embedder
-from .errors import MatchmakerError, NotFound
-from .features import (COMPONENTS, StreamFeatures, code_arrays, components, concept_matrix, enriched_text,
+from matchmaker import reference
+from matchmaker.matching.concepts import Vocabulary, default_vocabulary
+from matchmaker.matching.embedding import Embedder
+from matchmaker.errors import MatchmakerError, NotFound
+from matchmaker.matching.features import (COMPONENTS, StreamFeatures, code_arrays, components, concept_matrix, enriched_text,
                        proxy_vectors, site_vectors, unit_index)
-from .model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
-from .weights import MatchWeights, current_weights
+from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
+from matchmaker.matching.weights import MatchWeights, current_weights
 
 QUERY_ORG = "__query__"
 LSA_ABOVE = 5000

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Any, Callable
 
-from . import cells, model, reference
+from matchmaker import cells, model, reference
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 MAX_TEXT = {"name": 200, "title": 200, "profile": 4000, "description": 4000}

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .embedding import Embedder
-from .features import COMPONENTS
-from .matcher import MatchIndex
-from .paths import DATA_DIR
-from .weights import MatchWeights
+from matchmaker.matching.embedding import Embedder
+from matchmaker.matching.features import COMPONENTS
+from matchmaker.matching.index import MatchIndex
+from matchmaker.paths import DATA_DIR
+from matchmaker.matching.weights import MatchWeights
 
 LABELS_FILE = DATA_DIR / "labels" / "matches.csv"
 HELD_OUT_SHARE = 0.3

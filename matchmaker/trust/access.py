@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .accounts import STAFF, User
-from .matcher import Match, explain
-from .model import Organisation, Stream
-from .reference import REGIONS, postcodes
+from matchmaker.trust.accounts import STAFF, User
+from matchmaker.matching.index import Match, explain
+from matchmaker.model import Organisation, Stream
+from matchmaker.reference import REGIONS, postcodes
 
 # A postcode per region for pseudonymous owners: places them on the map without an address.
 REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",

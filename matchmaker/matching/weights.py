@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
-from .features import COMPONENTS
-from .paths import MODELS_DIR
+from matchmaker.errors import ConfigError
+from matchmaker.matching.features import COMPONENTS
+from matchmaker.paths import MODELS_DIR
 
 DEFAULT_COEF = {"semantic": 6.0, "lexical": 2.0, "taxonomy": 4.0, "distance": 1.0, "quantity": 0.5, "uplift": 0.5}
 DEFAULT_INTERCEPT = -6.0
