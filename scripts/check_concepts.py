@@ -9,7 +9,7 @@ Errors (exit status 1):
 
 * the header is not exactly the expected one;
 * a concept id is missing, not snake_case or not unique;
-* a material is not one of ``MATERIALS``;
+* a material is not one of ``matchmaker.model.MATERIALS``;
 * a term list is empty, or holds an empty, padded or upper-case term, or the
   same term twice;
 * one term is listed under two different concepts within the same language
@@ -47,6 +47,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # the domain, also when the package is not installed
+from matchmaker.model import MATERIALS  # noqa: E402  (after the path set-up above)
+
 DEFAULT_CONCEPTS = REPO_ROOT / "data" / "concepts.csv"
 EWC_CANDIDATES = (
     REPO_ROOT / "data" / "ewc.csv",
@@ -55,28 +58,6 @@ EWC_CANDIDATES = (
     Path("/work/shared/data/ewc.csv"),
 )
 HEADER = ["concept", "material", "terms_en", "terms_da", "ewc", "uses"]
-MATERIALS = frozenset(
-    {
-        "food_organic",
-        "wood",
-        "textile",
-        "plastic",
-        "paper_cardboard",
-        "glass",
-        "metal",
-        "concrete_mineral",
-        "gypsum",
-        "batteries",
-        "electronics",
-        "chemicals_solvents",
-        "oils_fats",
-        "sludge_manure",
-        "water",
-        "heat_energy",
-        "ash_slag",
-        "other",
-    }
-)
 LANGS = ("terms_en", "terms_da")
 CONCEPT_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 EWC_CODE_RE = re.compile(r"^\d{6}$")

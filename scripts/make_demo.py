@@ -3,9 +3,12 @@
 
     python3 scripts/make_demo.py            # write data/demo/*.csv and data/labels/matches.csv, then check them
     python3 scripts/make_demo.py --check    # only check the files already written
+    python3 scripts/make_demo.py --demo-dir /tmp/demo --labels /tmp/matches.csv   # write elsewhere
 
-Pure standard library, deterministic (``random.Random(42)``). The hand-written
-texts and the chain structure live in ``demo_templates.py``; this script only
+Standard library plus the domain's enumerations and limits (``matchmaker.model``,
+``matchmaker.reference``, ``matchmaker.programmes.rules``); deterministic
+(``random.Random(42)``). The hand-written texts and the chain structure live in
+``data/demo/templates/*.toml`` (read by ``load_templates.py``); this script only
 combines them. Labels are derived from the templates: an offer and a need from
 two different organisations get label 1 when the offer template lists the need
 template in ``match`` and label 0 (hard negative) when it lists it in ``near``.
@@ -27,10 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import demo_templates as tpl  # noqa: E402  (sibling module, found via the line above)
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT)]  # sibling loader; the domain without installing
+# ruff: noqa: E402  (imports after the path set-up above)
+from load_templates import TEMPLATES_DIR, Archetype, Place, StreamTemplate, Templates, TemplateError, load_templates
+from matchmaker.model import (AVAILABILITY, CONFIDENTIALITY, DIRECTIONS, FATES, KINDS, LANGUAGES, MATERIALS,
+                              SECTORS, UNITS)
+from matchmaker.programmes.rules import (SME_MAX_BALANCE_EUR, SME_MAX_EMPLOYEES, SME_MAX_TURNOVER_EUR,
+                                         Programme)
+from matchmaker.reference import cvr_is_valid
+
 REFERENCE_DIR = ROOT / "data" / "reference"
 DEMO_DIR = ROOT / "data" / "demo"
 LABELS_PATH = ROOT / "data" / "labels" / "matches.csv"
@@ -45,19 +54,13 @@ STREAM_COLUMNS = ["id", "org_id", "direction", "title", "description", "language
                   "treatment_cost_dkk_per_unit", "fate", "confidentiality", "invented"]
 LABEL_COLUMNS = ["offer_id", "need_id", "label", "note"]
 
-KINDS = {"firm", "knowledge_institution", "cluster", "business_hub", "public_body"}
-SECTORS = {"food_bio", "construction", "textile_lifestyle", "environmental_tech", "other"}
-MATERIALS = {"food_organic", "wood", "textile", "plastic", "paper_cardboard", "glass", "metal",
-             "concrete_mineral", "gypsum", "batteries", "electronics", "chemicals_solvents", "oils_fats",
-             "sludge_manure", "water", "heat_energy", "ash_slag", "other"}
-UNITS = {"t/yr", "m3/yr", "MWh/yr", "pieces/yr"}
-FATES = {"landfill", "incineration", "energy_recovery", "recycling", "reuse", "feed", "sold", "none"}
-CONFIDENTIALITY = (("public", 75), ("anonymised", 15), ("private", 10))
+# Weights in this order: the seeded draws depend on it, not on the domain's tuple order.
+CONFIDENTIALITY_WEIGHTS = {"public": 75, "anonymised": 15, "private": 10}
+assert set(CONFIDENTIALITY_WEIGHTS) == set(CONFIDENTIALITY), "matchmaker.model.CONFIDENTIALITY changed"
 UNIT_WORDS = {"da": {"t/yr": "ton", "m3/yr": "m³", "MWh/yr": "MWh"},
               "en": {"t/yr": "tonnes", "m3/yr": "m³", "MWh/yr": "MWh"}}
-# SME thresholds of the EU definition (Closing Loops lead applicants must be SMEs).
-SME_MAX_STAFF, SME_MAX_TURNOVER, SME_MAX_BALANCE = 250, 50_000_000, 43_000_000
-DE_MINIMIS_CEILING = 300_000
+# The de minimis ceiling the programmes use unless their JSON says otherwise (EUR 300,000).
+DE_MINIMIS_CEILING = Programme.de_minimis_ceiling_eur
 
 
 # ---------------------------------------------------------------------------
@@ -84,26 +87,13 @@ def load_reference(ref_dir: Path = REFERENCE_DIR) -> Reference:
     return Reference(postcodes, nace, ewc)
 
 
-CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
-
-
-def cvr_is_valid(cvr: str) -> bool:
-    """Modulus-11 check of a Danish CVR number.
-
-    >>> cvr_is_valid("10000009"), cvr_is_valid("10000008"), cvr_is_valid("01234567")
-    (True, False, False)
-    """
-    if len(cvr) != 8 or not cvr.isdigit() or cvr[0] == "0":
-        return False
-    return sum(w * int(d) for w, d in zip(CVR_WEIGHTS, cvr)) % 11 == 0
-
-
 def random_cvr(rng: random.Random, taken: set[str]) -> str:
+    """A new CVR number passing the domain's modulus-11 check (7 random digits and the one check digit
+    that fits; heads that need check digit 10 are redrawn)."""
     while True:
-        head = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(6)]
-        check = -sum(w * d for w, d in zip(CVR_WEIGHTS, head)) % 11
-        cvr = "".join(map(str, head)) + str(check)
-        if check < 10 and cvr not in taken:
+        head = "".join(str(d) for d in [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(6)])
+        cvr = next((head + d for d in "0123456789" if cvr_is_valid(head + d)), None)
+        if cvr and cvr not in taken:
             taken.add(cvr)
             return cvr
 
@@ -155,32 +145,32 @@ def csv_value(x: object) -> str:
 # Organisations
 # ---------------------------------------------------------------------------
 
-def _location(rng: random.Random, arch: tpl.Archetype, ref: Reference) -> tuple[str, str, tuple[str, str]]:
-    """(postcode, region, (prefix form, area name)) for a new organisation."""
+def _location(rng: random.Random, arch: Archetype, ref: Reference, tpl: Templates) -> tuple[str, str, Place]:
+    """(postcode, region, place whose prefix and area names fit) for a new organisation."""
     if arch.postcodes:
         postcode = rng.choice(arch.postcodes)
     else:
-        regions = list(tpl.REGION_WEIGHTS)
-        region = rng.choices(regions, weights=[tpl.REGION_WEIGHTS[r] for r in regions])[0]
-        candidates = {pc for *_, pcs in tpl.PLACES[region] for pc in pcs}
+        regions = list(tpl.region_weights)
+        region = rng.choices(regions, weights=[tpl.region_weights[r] for r in regions])[0]
+        candidates = {pc for place in tpl.places[region] for pc in place.postcodes}
         if "rural" in arch.tags:
-            candidates = (candidates & tpl.RURAL) or candidates
+            candidates = (candidates & tpl.rural) or candidates
         postcode = rng.choice(sorted(candidates))
     region = ref.postcodes[postcode][1]
-    places = [p[:2] for p in tpl.PLACES[region] if postcode in p[2]] or [tpl.PLACES[region][0][:2]]
+    places = [p for p in tpl.places[region] if postcode in p.postcodes] or [tpl.places[region][0]]
     return postcode, region, rng.choice(places)
 
 
-def _name(rng: random.Random, pattern: str, place: tuple[str, str], forms: tuple[str, ...]) -> str:
+def _name(rng: random.Random, pattern: str, place: Place, forms: tuple[str, ...], tpl: Templates) -> str:
     """Fill a name pattern: {place} takes the prefix form at the start of a name, the area name elsewhere."""
-    surname, surname2 = rng.sample(tpl.SURNAMES, 2)
-    name = pattern.format(place=place[0] if pattern.startswith("{place}") else place[1], surname=surname,
-                          surname2=surname2, first=rng.choice(tpl.FIRST_NAMES))
+    surname, surname2 = rng.sample(tpl.surnames, 2)
+    name = pattern.format(place=place.prefix if pattern.startswith("{place}") else place.area, surname=surname,
+                          surname2=surname2, first=rng.choice(tpl.first_names))
     form = rng.choice(forms)
     return f"{name} {form}" if form and not name.endswith(form) else name
 
 
-def _firm_numbers(rng: random.Random, arch: tpl.Archetype) -> dict[str, object]:
+def _firm_numbers(rng: random.Random, arch: Archetype) -> dict[str, object]:
     fte = log_uniform(rng, *arch.fte)
     employees = round(fte * 2) / 2 if fte < 10 else int(round(fte))
     turnover = round(employees * rng.uniform(*arch.eur_per_fte), -3)
@@ -197,10 +187,10 @@ def closed_years(founded: int) -> int:
     return max(0, CURRENT_YEAR - 1 - founded)
 
 
-def make_orgs(rng: random.Random, ref: Reference) -> list[dict]:
+def make_orgs(rng: random.Random, ref: Reference, tpl: Templates) -> list[dict]:
     """All organisations, shuffled and numbered ORG-0001...; private keys start with ``_``."""
     orgs: list[dict] = []
-    for real in tpl.REAL_ORGS:
+    for real in tpl.real_orgs:
         lang = "da" if rng.random() < 0.6 else "en"
         orgs.append(dict(name=real["name"], cvr="", kind=real["kind"], sector=real["sector"], nace=real["nace"],
                          postcode=real["postcode"], in_difficulty=False, primary_production=False,
@@ -208,13 +198,13 @@ def make_orgs(rng: random.Random, ref: Reference) -> list[dict]:
                          _lang=lang, _arch=None))
     names: set[str] = {o["name"] for o in orgs}
     cvrs: set[str] = set()
-    for arch in tpl.ARCHETYPES:
+    for arch in tpl.archetypes:
         patterns = list(arch.names)
         rng.shuffle(patterns)
         for i in range(arch.n):
-            postcode, _, place = _location(rng, arch, ref)
+            postcode, _, place = _location(rng, arch, ref, tpl)
             for attempt in range(50):
-                name = _name(rng, patterns[(i + attempt) % len(patterns)], place, arch.forms)
+                name = _name(rng, patterns[(i + attempt) % len(patterns)], place, arch.forms, tpl)
                 if name not in names:
                     break
             else:
@@ -275,7 +265,7 @@ def _apply_edge_cases(rng: random.Random, orgs: list[dict]) -> None:
 # Streams
 # ---------------------------------------------------------------------------
 
-def _stream_keys(rng: random.Random, arch: tpl.Archetype, index: int) -> list[str]:
+def _stream_keys(rng: random.Random, arch: Archetype, index: int) -> list[str]:
     keys = list(arch.offers) + list(arch.needs)
     for options, lo, hi in arch.picks:
         k = rng.randint(lo, hi)
@@ -307,8 +297,9 @@ def _price(rng: random.Random, bounds: tuple[float, float] | None, p: float) -> 
     return round_sig(value) if value >= 1 else round(value, 2)
 
 
-def make_stream(rng: random.Random, t: tpl.StreamTemplate, org: dict, city: str) -> dict:
-    arch: tpl.Archetype = org["_arch"]
+def make_stream(rng: random.Random, t: StreamTemplate, org: dict, city: str,
+                extra: dict[tuple[str, str], tuple[str, ...]]) -> dict:
+    arch: Archetype = org["_arch"]
     lang = org["_lang"] if rng.random() >= 0.08 else {"da": "en", "en": "da"}[org["_lang"]]
     scale = arch.qty_scale.get(t.key, arch.qty_scale.get("*", 1.0))
     qty = round_sig(log_uniform(rng, t.qty[0] * scale, t.qty[1] * scale))
@@ -316,7 +307,7 @@ def make_stream(rng: random.Random, t: tpl.StreamTemplate, org: dict, city: str)
     title, description = rng.choice(getattr(t, lang))
     description = description.format(q=format_quantity(qty, t.unit, lang), city=city)
     if rng.random() < 0.4:
-        extras = tpl.EXTRA[("heat" if t.material == "heat_energy" and is_offer else t.direction, lang)]
+        extras = extra[("heat" if t.material == "heat_energy" and is_offer else t.direction, lang)]
         description += " " + rng.choice(extras).format(city=city)
     availability, months, interval = _availability(rng, rng.choice(t.avail))
     ewc = rng.choice(t.ewc) if t.ewc and (is_offer or rng.random() < 0.85) else ""
@@ -324,12 +315,13 @@ def make_stream(rng: random.Random, t: tpl.StreamTemplate, org: dict, city: str)
                 ewc=ewc, material=t.material, quantity=qty, unit=t.unit, availability=availability,
                 months=months, interval_days=interval, price_dkk_per_unit=_price(rng, t.price, 0.5),
                 treatment_cost_dkk_per_unit=_price(rng, t.cost, 0.6) if is_offer else None,
-                fate=rng.choice(t.fate or ("incineration",)) if is_offer else "",
-                confidentiality=rng.choices(*zip(*CONFIDENTIALITY))[0], invented=True, _key=t.key)
+                fate=rng.choice(t.fate) if is_offer else "",
+                confidentiality=rng.choices(list(CONFIDENTIALITY_WEIGHTS), list(CONFIDENTIALITY_WEIGHTS.values()))[0],
+                invented=True, _key=t.key)
 
 
-def make_streams(rng: random.Random, orgs: list[dict], ref: Reference) -> list[dict]:
-    streams = [make_stream(rng, tpl.STREAMS[key], org, ref.postcodes[org["postcode"]][0])
+def make_streams(rng: random.Random, orgs: list[dict], ref: Reference, tpl: Templates) -> list[dict]:
+    streams = [make_stream(rng, tpl.streams[key], org, ref.postcodes[org["postcode"]][0], tpl.extra)
                for org in orgs if org["_arch"] is not None
                for key in _stream_keys(rng, org["_arch"], org["_index"])]
     rng.shuffle(streams)
@@ -338,7 +330,7 @@ def make_streams(rng: random.Random, orgs: list[dict], ref: Reference) -> list[d
     return streams
 
 
-def make_labels(streams: list[dict]) -> list[dict]:
+def make_labels(streams: list[dict], templates: dict[str, StreamTemplate]) -> list[dict]:
     """Offer->need pairs from different organisations that the templates mark as match or hard negative."""
     needs_by_key: dict[str, list[dict]] = {}
     for s in streams:
@@ -346,7 +338,7 @@ def make_labels(streams: list[dict]) -> list[dict]:
             needs_by_key.setdefault(s["_key"], []).append(s)
     labels = []
     for offer in (s for s in streams if s["direction"] == "offer"):
-        t = tpl.STREAMS[offer["_key"]]
+        t = templates[offer["_key"]]
         wanted = [(k, 1, f"match: {t.key} -> {k}") for k in t.match]
         wanted += [(k, 0, f"hard negative: {reason}") for k, reason in t.near.items()]
         for key, label, note in wanted:
@@ -396,30 +388,58 @@ def _months(text: str) -> list[int] | None:
         return None
 
 
-def check_templates(ref: Reference) -> list[str]:
-    """Authoring errors in demo_templates.py; returns a list of problems."""
+def check_templates(tpl: Templates, ref: Reference) -> list[str]:
+    """What the templates refer to: each other, the domain's enumerations and the reference tables.
+    Returns a list of problems, each naming the file and the entry."""
     problems = []
-    for region, places in tpl.PLACES.items():
-        for *_, postcodes in places:
-            problems += [f"PLACES: {pc} is not an address postcode in {region}" for pc in postcodes
-                         if ref.postcodes.get(pc, ("", ""))[1] != region]
-    for t in tpl.STREAMS.values():
-        if t.material not in MATERIALS or t.unit not in UNITS or not set(t.fate) <= FATES:
-            problems.append(f"{t.key}: unknown material, unit or fate")
-        problems += [f"{t.key}: unknown EWC {code}" for code in t.ewc if code not in ref.ewc_hazardous]
-        problems += [f"{t.key}: {key} is not a need template" for key in (*t.match, *t.near)
-                     if key not in tpl.STREAMS or tpl.STREAMS[key].direction != "need"]
+    for region, places in tpl.places.items():
+        for place in places:
+            problems += [f"places.toml: {place.prefix}: {pc} is not an address postcode in {region}"
+                         for pc in place.postcodes if ref.postcodes.get(pc, ("", ""))[1] != region]
+    regions = {region for _, region in ref.postcodes.values()}
+    if not set(tpl.region_weights) == set(tpl.places) == regions:
+        problems.append(f"places.toml: region_weights and places must both name exactly {sorted(regions)}")
+    problems += [f"places.toml: rural: {pc} is not an address postcode"
+                 for pc in sorted(tpl.rural - set(ref.postcodes))]
+    for t in tpl.streams.values():
+        where = f"{t.source}: stream {t.key}"
+        problems += [f"{where}: unknown {name} {value!r}" for name, value, known in (
+            ("material", t.material, MATERIALS), ("unit", t.unit, UNITS), *(("fate", f, FATES) for f in t.fate),
+            *(("availability", a.partition(":")[0], AVAILABILITY) for a in t.avail)) if value not in known]
+        if (t.direction == "offer" and not t.fate) or not t.avail:
+            problems.append(f"{where}: fate and avail must not be empty lists")
+        problems += [f"{where}: unknown EWC {code}" for code in t.ewc if code not in ref.ewc_hazardous]
+        problems += [f"{where}: {key} is not a need template" for key in (*t.match, *t.near)
+                     if key not in tpl.streams or tpl.streams[key].direction != "need"]
     used: set[str] = set()
-    for a in tpl.ARCHETYPES:
-        used.update(a.offers, a.needs, *(keys for keys, _, _ in a.picks))
+    for a in tpl.archetypes:
+        where = f"{a.source}: archetype {a.key}"
+        keys = [*a.offers, *a.needs, *(k for keys, _, _ in a.picks for k in keys)]
+        used.update(keys)
+        problems += [f"{where}: {key} is not a stream template" for key in dict.fromkeys(keys + list(a.qty_scale))
+                     if key not in tpl.streams and key != "*"]
+        if a.kind not in KINDS or a.sector not in SECTORS:
+            problems.append(f"{where}: unknown kind/sector {a.kind}/{a.sector}")
         if len(a.names) < a.n:
-            problems.append(f"{a.key}: fewer name patterns than organisations")
-        problems += [f"{a.key}: NACE {code} is not a class" for code in a.nace if code not in ref.nace_classes]
-        problems += [f"{a.key}: postcode {pc} is not an address postcode" for pc in a.postcodes
+            problems.append(f"{where}: fewer name patterns than organisations")
+        problems += [f"{where}: NACE {code} is not a class" for code in a.nace if code not in ref.nace_classes]
+        problems += [f"{where}: postcode {pc} is not an address postcode" for pc in a.postcodes
                      if pc not in ref.postcodes]
-    problems += [f"{key}: unknown stream template" for key in sorted(used - set(tpl.STREAMS))]
-    problems += [f"{key}: stream template used by no archetype" for key in sorted(set(tpl.STREAMS) - used)]
+    problems += [f"{t.source}: stream {key} is used by no archetype" for key, t in tpl.streams.items()
+                 if key not in used]
+    for o in tpl.real_orgs:
+        if o["kind"] not in KINDS or o["sector"] not in SECTORS or o["postcode"] not in ref.postcodes:
+            problems.append(f"real_orgs.toml: {o['name']}: unknown kind, sector or postcode")
     return problems
+
+
+def load_checked_templates(templates_dir: Path = TEMPLATES_DIR, ref: Reference | None = None) -> Templates:
+    """The templates, or TemplateError listing every shape and cross-reference problem."""
+    tpl = load_templates(templates_dir)
+    problems = check_templates(tpl, ref or load_reference())
+    if problems:
+        raise TemplateError(problems)
+    return tpl
 
 
 def check(demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH, ref: Reference | None = None) -> list[str]:
@@ -464,7 +484,7 @@ def check(demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH, ref: Refer
 
     regions = {ref.postcodes[o["postcode"]][1] for o in orgs if o["postcode"] in ref.postcodes}
     expect(len(regions) == 5, f"regions present: {sorted(regions)}")
-    expect(set(o["sector"] for o in orgs) == SECTORS, "not all five sectors present")
+    expect(set(o["sector"] for o in orgs) == set(SECTORS), "not all five sectors present")
     firms = [o for o in orgs if o["kind"] == "firm"]
     expect(len(firms) >= 130, f"only {len(firms)} firms")
 
@@ -479,18 +499,18 @@ def check(demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH, ref: Refer
         org = org_by_id.get(s["org_id"])
         expect(org is not None and org["kind"] in {"firm", "public_body"},
                f"{where}: org {s['org_id']} missing or not a firm/public body")
-        expect(s["direction"] in ("offer", "need"), f"{where}: direction {s['direction']}")
-        expect(s["language"] in ("da", "en") and s["title"] and s["description"], f"{where}: language/text")
+        expect(s["direction"] in DIRECTIONS, f"{where}: direction {s['direction']}")
+        expect(s["language"] in LANGUAGES and s["title"] and s["description"], f"{where}: language/text")
         expect(s["ewc"] == "" or s["ewc"] in ref.ewc_hazardous, f"{where}: EWC {s['ewc']} not in ewc.csv")
         expect(s["material"] in MATERIALS and s["unit"] in UNITS, f"{where}: material/unit")
         expect((_num(s["quantity"]) or 0) > 0, f"{where}: quantity must be positive")
         expect(_non_negative(s["price_dkk_per_unit"]) and _non_negative(s["treatment_cost_dkk_per_unit"]),
                f"{where}: price or cost is not a non-negative number")
         expect((s["fate"] in FATES) if s["direction"] == "offer" else s["fate"] == "", f"{where}: fate {s['fate']}")
-        expect(s["confidentiality"] in ("public", "anonymised", "private"), f"{where}: confidentiality")
+        expect(s["confidentiality"] in CONFIDENTIALITY, f"{where}: confidentiality")
         expect(s["invented"] == "true", f"{where}: streams are all invented")
         seasonal, batch = s["availability"] == "seasonal", s["availability"] == "batch"
-        expect(s["availability"] in ("continuous", "seasonal", "batch"), f"{where}: availability")
+        expect(s["availability"] in AVAILABILITY, f"{where}: availability")
         months = _months(s["months"])
         expect(months is not None and seasonal == bool(months) and all(1 <= m <= 12 for m in months),
                f"{where}: months {s['months']}")
@@ -520,14 +540,14 @@ def edge_case_counts(firms: list[dict[str, str]]) -> dict[str, int]:
     """How many firms (rows as read from organisations.csv) exercise each eligibility edge case."""
     def non_sme(o: dict[str, str]) -> bool:
         emp, turnover, balance = (_num(o[k]) for k in ("employees", "turnover_eur", "balance_sheet_eur"))
-        return (emp is not None and emp >= SME_MAX_STAFF) or (
+        return (emp is not None and emp >= SME_MAX_EMPLOYEES) or (
             turnover is not None and balance is not None
-            and turnover > SME_MAX_TURNOVER and balance > SME_MAX_BALANCE)
+            and turnover > SME_MAX_TURNOVER_EUR and balance > SME_MAX_BALANCE_EUR)
 
     return {
         "non-SMEs": sum(map(non_sme, firms)),
-        "exactly 249 employees": sum(o["employees"] == "249" for o in firms),
-        "exactly 250 employees": sum(o["employees"] == "250" for o in firms),
+        f"exactly {SME_MAX_EMPLOYEES - 1} employees": sum(o["employees"] == str(SME_MAX_EMPLOYEES - 1) for o in firms),
+        f"exactly {SME_MAX_EMPLOYEES} employees": sum(o["employees"] == str(SME_MAX_EMPLOYEES) for o in firms),
         "start-ups with 0 closed financial years": sum(o["closed_financial_years"] == "0" for o in firms),
         "firms under 2 FTE": sum((_num(o["employees"]) or 99) < 2 for o in firms),
         "primary producers": sum(o["primary_production"] == "true" for o in firms),
@@ -578,32 +598,41 @@ def summary(demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH, ref: Ref
     return "\n".join(lines)
 
 
-def generate(ref: Reference) -> tuple[list[dict], list[dict], list[dict]]:
+def generate(ref: Reference, tpl: Templates) -> tuple[list[dict], list[dict], list[dict]]:
     rng = random.Random(SEED)
-    orgs = make_orgs(rng, ref)
-    streams = make_streams(rng, orgs, ref)
-    return orgs, streams, make_labels(streams)
+    orgs = make_orgs(rng, ref, tpl)
+    streams = make_streams(rng, orgs, ref, tpl)
+    return orgs, streams, make_labels(streams, tpl.streams)
+
+
+def write_demo(ref: Reference, tpl: Templates, demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH) -> None:
+    """Generate and write organisations.csv and streams.csv into ``demo_dir``, the labels to ``labels_path``."""
+    orgs, streams, labels = generate(ref, tpl)
+    write_csv(demo_dir / "organisations.csv", ORG_COLUMNS, orgs)
+    write_csv(demo_dir / "streams.csv", STREAM_COLUMNS, streams)
+    write_csv(labels_path, LABEL_COLUMNS, labels)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check the files already written")
+    parser.add_argument("--templates", type=Path, default=TEMPLATES_DIR, help="template folder (with index.toml)")
+    parser.add_argument("--demo-dir", type=Path, default=DEMO_DIR, help="where organisations/streams.csv go")
+    parser.add_argument("--labels", type=Path, default=LABELS_PATH, help="where the labelled matches go")
     args = parser.parse_args(argv)
     ref = load_reference()
-    template_problems = check_templates(ref)
-    if template_problems:
-        print("demo_templates.py has problems:", *template_problems, sep="\n  ", file=sys.stderr)
+    try:
+        tpl = load_checked_templates(args.templates, ref)
+    except TemplateError as e:
+        print(e, file=sys.stderr)
         return 1
     if not args.check:
-        orgs, streams, labels = generate(ref)
-        write_csv(DEMO_DIR / "organisations.csv", ORG_COLUMNS, orgs)
-        write_csv(DEMO_DIR / "streams.csv", STREAM_COLUMNS, streams)
-        write_csv(LABELS_PATH, LABEL_COLUMNS, labels)
-    problems = check(ref=ref)
+        write_demo(ref, tpl, args.demo_dir, args.labels)
+    problems = check(args.demo_dir, args.labels, ref=ref)
     if problems:
         print(f"{len(problems)} problem(s):", *problems[:50], sep="\n  ", file=sys.stderr)
         return 1
-    print(summary(ref=ref))
+    print(summary(args.demo_dir, args.labels, ref=ref))
     print("self-check passed")
     return 0
 
