@@ -30,7 +30,7 @@ from matchmaker.matching.concepts import default_vocabulary  # noqa: E402
 from matchmaker.matching.embedding import load_embedder  # noqa: E402
 from matchmaker.matching.index import MatchIndex  # noqa: E402
 from matchmaker.matching.stored import ranked_pairs  # noqa: E402
-from matchmaker.chains.proposals import propose  # noqa: E402
+from matchmaker.programmes.proposals import propose  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
 from matchmaker.matching.weights import current_weights  # noqa: E402
 

@@ -106,3 +106,18 @@ def parse_months(value: Any) -> list[int]:
                 break
             month = month % 12 + 1
     return sorted(months)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(text: str) -> str:
+    """Prefix a quote so spreadsheets show the text instead of running it.
+
+    The importer strips that quote again (see `unguard_formula`), so the round trip is lossless.
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unguard_formula(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text

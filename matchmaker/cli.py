@@ -261,7 +261,7 @@ def _print_checks(checks: list[dict]) -> None:
 def chains(programme_id, top, max_firms, min_score, sector, region, eligibility, kind, as_json, db, model) -> None:
     """Propose value chains (pairs, multi-step chains, loops, hubs), ranked and checked."""
     from matchmaker.programmes import rules
-    from matchmaker.chains.proposals import filter_proposals, propose
+    from matchmaker.programmes.proposals import filter_proposals, propose
     store = Store(db)
     prog = rules.get_programme(programme_id) if programme_id else None
     orgs = store.organisations()
@@ -293,7 +293,7 @@ def check(chain_file: Path, programme_id: str, dkk_per_eur: float | None, as_jso
     import dataclasses
     from matchmaker.programmes import rules
     from matchmaker.chains.chainfile import load_chain
-    from matchmaker.chains.proposals import evaluate_chain
+    from matchmaker.programmes.proposals import evaluate_chain
     store = Store(db)
     prog = rules.get_programme(programme_id)
     if dkk_per_eur is not None:
@@ -378,7 +378,7 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
     from matchmaker.programmes import rules
     from matchmaker.matching.embedding import load_embedder
     from matchmaker.matching.stored import build_index, has_matches, ranked_pairs, refresh_matches
-    from matchmaker.chains.proposals import propose
+    from matchmaker.programmes.proposals import propose
     store = Store(db)
     took = ensure_demo_store(store)
     if took is None:

@@ -8,7 +8,7 @@ from matchmaker.programmes import rules
 from matchmaker.chains.chainfile import chain_from_dict
 from matchmaker.trust.accounts import STAFF
 from matchmaker.errors import MatchmakerError
-from matchmaker.chains.proposals import evaluate_chain
+from matchmaker.programmes.proposals import evaluate_chain
 from matchmaker.stats import summarise
 
 from . import consent, explore, facilitator, firm

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from matchmaker.trust.access import ANONYMOUS, Viewer, World
 from matchmaker.trust.accounts import User, authenticate, get_user
 from matchmaker.errors import Forbidden
-from matchmaker.trust.introductions import log, statuses
+from matchmaker.trust.audit import log
+from matchmaker.trust.introductions import statuses
 
 from .helpers import services
 

@@ -8,37 +8,46 @@ import io
 from flask import request
 
 from matchmaker.programmes import rules
-from matchmaker.chains.chainfile import chain_from_dict
+from matchmaker.chains.chainfile import chain_from_dict, edit_chain
 from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.io.exporter import guard_formula
-from matchmaker.chains.proposals import Proposal, evaluate_chain
+from matchmaker.cells import guard_formula
+from matchmaker.programmes.proposals import Proposal, evaluate_chain
 
 from .helpers import arg_float, programme_arg, services
 
 
-def edited_chain_doc() -> dict:
-    """The edit form (or a shared link) as a chain document."""
+def _edited_chain(svc) -> "Chain":
+    """The edit form (or a shared link) applied to its base chain with the domain's edit:
+    the base chain's links stay unless its members change."""
     members = [m for m in request.values.getlist("members") if m]
-    members += [m.strip() for m in (request.values.get("add") or "").split(",") if m.strip() and m.strip() not in members]
-    remove = set(request.values.getlist("remove"))
-    members = [m for m in members if m not in remove]
-    doc: dict = {"members": members, "lead": request.values.get("lead") or None,
-                 "budget_dkk": arg_float("budget_dkk", 0, 1e10), "grant_dkk": arg_float("grant_dkk", 0, 1e10),
-                 "knowledge_partners": [k for k in request.values.getlist("knowledge") if k]}
-    if doc["lead"] not in members:
-        doc["lead"] = None
+    links = []
+    for item in request.values.getlist("link"):
+        offer_id, _, need_id = item.partition(">")
+        links.append({"offer_id": offer_id, "need_id": need_id})
+    base = chain_from_dict({"members": members, "links": links,
+                            "knowledge_partners": [k for k in request.values.getlist("knowledge") if k]},
+                           svc.orgs, svc.streams, svc.firm_graph)
+    add = [m.strip() for m in (request.values.get("add") or "").split(",") if m.strip()]
+    remove = request.values.getlist("remove")
+    unknown = [m for m in add if m not in svc.orgs]
+    if unknown:
+        raise MatchmakerError(f"unknown organisation(s): {', '.join(unknown)}")
     focus = arg_float("circular_focus", 0, 5)
-    if focus is not None:
-        doc["scores"] = {"circular_focus": focus}
-    return doc
+    chain = edit_chain(base, svc.firm_graph, add=add, remove=remove, lead=request.values.get("lead") or None,
+                       budget_dkk=arg_float("budget_dkk", 0, 1e10), grant_dkk=arg_float("grant_dkk", 0, 1e10),
+                       scores={"circular_focus": focus} if focus is not None else None)
+    if chain.lead_id not in chain.members:
+        chain.lead_id = None
+    if not chain.members:
+        raise MatchmakerError("a chain needs at least one member")
+    return chain
 
 
 def current_chain(chain_id: str) -> tuple[Proposal, str]:
     svc = services()
     programme_id = programme_arg()
     if chain_id == "custom":
-        doc = edited_chain_doc()
-        chain = chain_from_dict(doc, svc.orgs, svc.streams, svc.firm_graph)
+        chain = _edited_chain(svc)
         return evaluate_chain(chain, svc.orgs, svc.streams, rules.get_programme(programme_id)), programme_id
     found = svc.proposal(programme_id, chain_id)
     if found is None:
@@ -51,6 +60,7 @@ def chain_query(p: Proposal, programme_id: str) -> list[tuple[str, str]]:
     c = p.chain
     q = [("programme", programme_id)] + [("members", m) for m in c.members]
     q += [("knowledge", k) for k in c.knowledge_partners]
+    q += [("link", f"{l.offer_id}>{l.need_id}") for l in c.links]
     if c.lead_id:
         q.append(("lead", c.lead_id))
     for key in ("budget_dkk", "grant_dkk"):
@@ -76,8 +86,3 @@ def chain_csv(data: dict) -> str:
         w.writerow(["check", check["rule"], check["status"], "", "", "", "", "", "", "", "", "", "", "", "",
                     guard_formula(check["reason"])])
     return out.getvalue()
-
-
-def require_members(doc: dict) -> None:
-    if not doc["members"]:
-        raise MatchmakerError("a chain needs at least one member")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from matchmaker.trust import introductions as intro
+from matchmaker.trust.audit import audit_log
 from matchmaker.trust.accounts import STAFF, list_users
 from matchmaker.errors import MatchmakerError
 
@@ -74,4 +75,4 @@ def mark_in_chain(intro_id: int):
 @bp.get("/audit")
 @require(*STAFF)
 def audit_page():
-    return render_template("consent/audit.html", entries=intro.audit_log(services().store, 500))
+    return render_template("consent/audit.html", entries=audit_log(services().store, 500))

@@ -11,7 +11,7 @@ from matchmaker.errors import Forbidden, NotFound, ValidationFailed
 from matchmaker.io.importer import import_files
 from matchmaker.matching.stored import has_matches, stored_matches, sync_changed
 from matchmaker.model import KINDS, SECTORS
-from matchmaker.chains.proposals import filter_proposals
+from matchmaker.programmes.proposals import filter_proposals
 from matchmaker.reference import REGIONS
 
 from .auth import acting_user, current_world, match_statuses, require, viewer

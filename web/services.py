@@ -17,7 +17,7 @@ from matchmaker.trust.introductions import revealed_to
 from matchmaker.matching.embedding import Embedder, load_embedder
 from matchmaker.matching.index import MatchIndex
 from matchmaker.matching.stored import build_index, ranked_pairs
-from matchmaker.chains.proposals import Proposal, propose
+from matchmaker.programmes.proposals import Proposal, propose
 from matchmaker.store import Store
 
 

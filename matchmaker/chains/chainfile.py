@@ -1,4 +1,5 @@
-"""A chain described in a small JSON file, for `matchmaker check --chain FILE`.
+"""A chain as a small document (a JSON file for `matchmaker check --chain FILE`, a shared
+link, an edit form), and the one way to edit a chain.
 
     {"members": ["ORG-0001", "ORG-0002"], "lead": "ORG-0002",
      "budget_dkk": 500000, "grant_dkk": 250000,
@@ -64,3 +65,25 @@ def load_chain(path: Path, orgs: dict[str, Organisation], streams: dict[str, Str
     except (OSError, ValueError) as exc:
         raise MatchmakerError(f"cannot read chain file {path}: {exc}") from None
     return chain_from_dict(doc, orgs, streams, F)
+
+
+def edit_chain(chain: Chain, F: nx.DiGraph, add: list[str] = (), remove: list[str] = (), lead: str | None = None,
+               budget_dkk: float | None = None, grant_dkk: float | None = None,
+               knowledge_partners: list[str] | None = None, scores: dict[str, float] | None = None) -> Chain:
+    """A facilitator's edit: partners in or out, the lead, money; links follow the members."""
+    members = [m for m in chain.members if m not in set(remove)] + [m for m in add if m not in chain.members]
+    chain = Chain("custom", members, list(chain.links), chain.lead_id, list(chain.knowledge_partners),
+                  chain.budget_dkk, chain.grant_dkk, dict(chain.grants_dkk), dict(chain.scores), None)
+    if chain.lead_id not in members:
+        chain.lead_id = None
+    if lead is not None:
+        chain.lead_id = lead
+    if budget_dkk is not None:
+        chain.budget_dkk = budget_dkk
+    if grant_dkk is not None:
+        chain.grant_dkk = grant_dkk
+    if knowledge_partners is not None:
+        chain.knowledge_partners = list(knowledge_partners)
+    if scores:
+        chain.scores.update(scores)
+    return relink(chain, F)

@@ -8,22 +8,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from matchmaker.cells import guard_formula
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def guard_formula(text: str) -> str:
-    """Prefix a quote so spreadsheets show the text instead of running it.
-
-    The importer strips that quote again (see `unguard_formula`), so the round trip is lossless.
-    """
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def unguard_formula(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
-
 
 def to_json(orgs: list[Organisation], streams: list[Stream]) -> str:
     doc = {"organisations": [asdict(o) for o in orgs], "streams": [asdict(s) for s in streams]}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from matchmaker.errors import Problem
-from matchmaker.io.exporter import unguard_formula
+from matchmaker.cells import unguard_formula
 from matchmaker.io.validate import ORG_SPEC, REQUIRED_ORG_COLUMNS, REQUIRED_STREAM_COLUMNS, STREAM_SPEC
 
 MAX_BYTES = 20 * 1024 * 1024

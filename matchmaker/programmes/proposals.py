@@ -1,5 +1,5 @@
 """Chain proposals: discovered chains completed with a lead, knowledge partners,
-proposed money, impact, the programme checks and a rank; plus filters and editing."""
+proposed money, impact, the programme checks and a rank; plus filters."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 
 from matchmaker.programmes import rules
-from matchmaker.chains.discovery import KNOWLEDGE_KINDS, Chain, find_chains, relink
+from matchmaker.chains.discovery import KNOWLEDGE_KINDS, Chain, find_chains
 from matchmaker.errors import MatchmakerError
 from matchmaker.matching.features import distance_km, site_vectors
 from matchmaker.chains.impact import LinkImpact, link_impact, totals
@@ -167,25 +167,3 @@ def filter_proposals(proposals: list[Proposal], orgs: dict[str, Organisation], s
             continue
         out.append(p)
     return out
-
-
-def edit_chain(chain: Chain, F: nx.DiGraph, add: list[str] = (), remove: list[str] = (), lead: str | None = None,
-               budget_dkk: float | None = None, grant_dkk: float | None = None,
-               knowledge_partners: list[str] | None = None, scores: dict[str, float] | None = None) -> Chain:
-    """A facilitator's edit: partners in or out, the lead, money; links follow the members."""
-    members = [m for m in chain.members if m not in set(remove)] + [m for m in add if m not in chain.members]
-    chain = Chain("custom", members, list(chain.links), chain.lead_id, list(chain.knowledge_partners),
-                  chain.budget_dkk, chain.grant_dkk, dict(chain.grants_dkk), dict(chain.scores), None)
-    if chain.lead_id not in members:
-        chain.lead_id = None
-    if lead is not None:
-        chain.lead_id = lead
-    if budget_dkk is not None:
-        chain.budget_dkk = budget_dkk
-    if grant_dkk is not None:
-        chain.grant_dkk = grant_dkk
-    if knowledge_partners is not None:
-        chain.knowledge_partners = list(knowledge_partners)
-    if scores:
-        chain.scores.update(scores)
-    return relink(chain, F)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from matchmaker.trust.accounts import STAFF, User
-from matchmaker.matching.index import Match, explain
+from matchmaker.matching.explain import Match, explain
 from matchmaker.model import Organisation, Stream
 from matchmaker.reference import REGIONS, postcodes
 

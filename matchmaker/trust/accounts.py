@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +14,7 @@ from sqlalchemy import delete, select
 
 from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.store import Store, organisations, users
+from matchmaker.trust.audit import now
 
 ROLES = ("admin", "facilitator", "firm")
 STAFF = ("admin", "facilitator")  # see and edit the whole programme
@@ -31,9 +31,6 @@ class User:
     role: str
     org_id: str | None = None
 
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def add_user(store: Store, username: str, role: str, password: str, org_id: str | None = None,

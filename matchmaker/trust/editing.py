@@ -11,7 +11,7 @@ from sqlalchemy import select
 from matchmaker.trust.accounts import STAFF, User
 from matchmaker.errors import Forbidden, NotFound, Problem, ValidationFailed
 from matchmaker.io.exporter import cell
-from matchmaker.trust.introductions import log
+from matchmaker.trust.audit import log
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
 from matchmaker.store import Store, organisations, streams
 from matchmaker.io.validate import parse_organisation, parse_stream

@@ -1,4 +1,4 @@
-"""Introductions with consent, and the audit log of who did what when.
+"""Introductions with consent.
 
 A match starts as `suggested`. A firm (for one of its own streams) or a
 facilitator asks for an introduction: `requested`. Each side's firm accepts or
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from matchmaker.trust.accounts import STAFF, User, now
+from matchmaker.trust.accounts import STAFF, User
+from matchmaker.trust.audit import log, now
 from matchmaker.errors import Forbidden, MatchmakerError, NotFound
-from matchmaker.store import Store, audit, introductions, streams
+from matchmaker.store import Store, introductions, streams
 
-STATUSES = ("suggested", "requested", "introduced", "declined", "in_chain")
 
 
 @dataclass
@@ -39,17 +39,6 @@ class Introduction:
         if org_id and stream_owner.get(self.need_id) == org_id:
             return "need"
         return None
-
-
-def log(conn: Connection, actor: str, action: str, subject: str, detail: str = "") -> None:
-    """Append to the audit log inside the caller's transaction, so the entry and the change land together."""
-    conn.execute(audit.insert().values(at=now(), actor=actor, action=action, subject=subject[:200], detail=detail))
-
-
-def audit_log(store: Store, limit: int = 200) -> list[dict]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(audit).order_by(audit.c.id.desc()).limit(limit)).mappings()
-        return [dict(r) for r in rows]
 
 
 def _streams(conn: Connection, *stream_ids: str) -> dict:

@@ -7,7 +7,8 @@ from matchmaker.chains.discovery import find_chains
 from matchmaker.errors import MatchmakerError
 from matchmaker.chains.impact import Factor, link_impact, totals
 from matchmaker.model import Organisation, Stream
-from matchmaker.chains.proposals import edit_chain, evaluate_chain, filter_proposals, propose
+from matchmaker.chains.chainfile import edit_chain
+from matchmaker.programmes.proposals import evaluate_chain, filter_proposals, propose
 
 
 def F_of(edges):

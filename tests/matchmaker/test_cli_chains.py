@@ -58,7 +58,7 @@ def test_chains_check_and_graph_exports(runner, db, tmp_path):
 
 
 def test_domain_never_imports_the_web_layer():
-    code = "import sys, matchmaker.cli, matchmaker.chains.proposals, matchmaker.matching.stored; " \
+    code = "import sys, matchmaker.cli, matchmaker.programmes.proposals, matchmaker.matching.stored; " \
            "print(sorted(m for m in ('flask', 'pyvis', 'jinja2', 'web') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

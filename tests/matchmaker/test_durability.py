@@ -102,7 +102,7 @@ editing.save(store, User("cups", "firm", "B1"), "stream", raw, store.stream("S2"
 
 def test_killed_edit_leaves_the_store_as_before(small_store):
     """A real subprocess is killed inside an edit's transaction, after the row was updated."""
-    from matchmaker.trust.introductions import audit_log
+    from matchmaker.trust.audit import audit_log
     before = snapshot(small_store)
     with subprocess.Popen([sys.executable, "-c", EDIT_SCRIPT, small_store.url], stdout=subprocess.PIPE,
                           text=True) as proc:

@@ -1,6 +1,7 @@
 import json
 
-from matchmaker.io.exporter import guard_formula, organisations_csv, streams_csv, to_json, unguard_formula
+from matchmaker.cells import guard_formula, unguard_formula
+from matchmaker.io.exporter import organisations_csv, streams_csv, to_json
 from matchmaker.io.importer import import_files
 from matchmaker.store import Store
 

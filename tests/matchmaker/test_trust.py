@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from matchmaker.trust import introductions as intro
+from matchmaker.trust.audit import audit_log
 from matchmaker.trust.access import ANONYMOUS, Viewer, about, match_for, pseudonym, scrub, world_for
 from matchmaker.trust.accounts import User, add_user, authenticate, list_users, remove_user
 from matchmaker.io.backup import backup, restore
@@ -88,7 +89,7 @@ def test_introduction_consent_states_and_audit(small_store):
     assert intro.revealed_to(small_store, "K1") == set()
     assert intro.mark_in_chain(small_store, FAC, first.id, "C-1").status == "in_chain"
     assert intro.statuses(small_store) == {("S3", "S4"): "in_chain"}
-    log = intro.audit_log(small_store)
+    log = audit_log(small_store)
     assert [e["action"] for e in log] == ["mark_in_chain", "accept_introduction", "request_introduction"]
     assert log[-1]["actor"] == "cups" and log[-1]["at"]
 
@@ -104,7 +105,7 @@ def test_bad_introduction_requests(small_store, actor, offer, need, error):
     actor = actor if isinstance(actor, User) else User("", "anonymous")
     with pytest.raises(error):
         intro.request(small_store, actor, offer, need)
-    assert intro.list_introductions(small_store) == [] and intro.audit_log(small_store) == []
+    assert intro.list_introductions(small_store) == [] and audit_log(small_store) == []
 
 
 def test_declined_can_be_asked_again(small_store):
@@ -161,7 +162,7 @@ def test_firm_edit_rules_in_the_domain(small_store):
         save(small_store, CUPS, "stream", {**raw, "quantity": "-1", "unit": "t/yr"}, small_store.stream("S2"))
     with pytest.raises(Forbidden):
         save(small_store, CUPS, "organisation", {"id": "NEW"}, None)
-    assert [e["action"] for e in intro.audit_log(small_store)] == ["edit_stream"]
+    assert [e["action"] for e in audit_log(small_store)] == ["edit_stream"]
 
 
 def test_backup_keeps_accounts_introductions_and_audit(small_store, tmp_path):
@@ -173,7 +174,7 @@ def test_backup_keeps_accounts_introductions_and_audit(small_store, tmp_path):
     restore(fresh, tmp_path / "b.json")
     assert authenticate(fresh, "cups", PW) == User("cups", "firm", "B1")
     assert intro.list_introductions(fresh) == intro.list_introductions(small_store)
-    assert intro.audit_log(fresh) == intro.audit_log(small_store)
+    assert audit_log(fresh) == audit_log(small_store)
 
 
 def test_version_1_store_is_migrated(tmp_path):

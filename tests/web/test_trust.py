@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from matchmaker.trust.introductions import audit_log, list_introductions
+from matchmaker.trust.audit import audit_log
+from matchmaker.trust.introductions import list_introductions
 
 from .conftest import token
 
