@@ -30,6 +30,8 @@ FATE_LEVEL = {
     "reuse": 4,
 }
 FATES = tuple(FATE_LEVEL)
+# A matched offer becomes a raw material: recycling on the waste hierarchy.
+RAW_MATERIAL_LEVEL = 3
 HIERARCHY_NAMES = {
     1: "disposal", 2: "other recovery", 3: "recycling", 4: "preparing for re-use", 5: "prevention",
 }

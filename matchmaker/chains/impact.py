@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from matchmaker.model import HIERARCHY_NAMES, Stream
+from matchmaker.materials import materials
+from matchmaker.model import HIERARCHY_NAMES, RAW_MATERIAL_LEVEL, Stream
 from matchmaker.paths import DATA_DIR
 
 TRUCK_T_CO2E_PER_TKM = 0.0001  # ~100 g CO2e per tonne-km, articulated diesel truck (screening value)
-RAW_MATERIAL_LEVEL = 3
-# liquids counted 1 m3 = 1 t for the tonnage KPI (whey, sludge, oils are close to water's density)
-M3_AS_TONNES = {"food_organic", "sludge_manure", "oils_fats", "chemicals_solvents"}
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,11 @@ def link_impact(offer: Stream, need: Stream, km: float | None, factors: dict[str
     tonnes = None
     if flow is not None and unit == "t/yr":
         tonnes = flow
-    elif flow is not None and unit == "m3/yr" and offer.material in M3_AS_TONNES:
+    elif flow is not None and unit == "m3/yr" and materials()[offer.material].m3_as_tonnes:
         tonnes = flow
         notes.append("1 m3 counted as 1 t (liquid close to water's density)")
     co2e = low = high = None
-    factor = (factors if factors is not None else emission_factors()).get(offer.material)
+    factor = (factors if factors is not None else emission_factors()).get(materials()[offer.material].emission_factor)
     basis = tonnes if factor and factor.unit == "t" else (flow if factor and unit and unit.startswith(factor.unit) else None)
     if factor and basis is not None:
         transport = (tonnes or 0.0) * (km or 0.0) * TRUCK_T_CO2E_PER_TKM

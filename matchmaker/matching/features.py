@@ -21,14 +21,10 @@ from scipy import sparse
 
 from matchmaker import reference
 from matchmaker.matching.concepts import Vocabulary
-from matchmaker.model import MATERIALS, UNITS, Stream
+from matchmaker.materials import materials
+from matchmaker.model import MATERIALS, RAW_MATERIAL_LEVEL, UNITS, Stream
 
 COMPONENTS = ("semantic", "lexical", "taxonomy", "distance", "quantity", "uplift")
-# km over which the transport score falls to 1/e, by the offered material
-TRANSPORT_KM = {"heat_energy": 10.0, "water": 30.0, "concrete_mineral": 60.0, "ash_slag": 60.0,
-                "gypsum": 150.0, "sludge_manure": 50.0}
-DEFAULT_TRANSPORT_KM = 200.0
-RAW_MATERIAL_LEVEL = 3  # a matched offer becomes a raw material: recycling on the waste hierarchy
 EARTH_KM = 6371.0
 
 
@@ -109,7 +105,7 @@ def components(o: StreamFeatures, n: StreamFeatures, aligned: bool = False) -> d
     taxonomy = (np.float32(0.6) * np.clip(concept, 0.0, 1.0) + np.float32(0.25) * ewc
                 + np.float32(0.15) * (m_o == m_n)).astype(np.float32, copy=False)
     km = distance_km(o.xyz, n.xyz, aligned)
-    scale, _ = _outer(np.array([TRANSPORT_KM.get(MATERIALS[m], DEFAULT_TRANSPORT_KM) for m in o.material],
+    scale, _ = _outer(np.array([materials()[MATERIALS[m]].transport_km for m in o.material],
                                dtype=np.float32), n.org, aligned)
     distance = np.where(np.isnan(km), np.float32(0.5), np.exp(-km / scale))  # unknown site: neutral
     q_o, q_n = _outer(np.log(o.quantity).astype(np.float32), np.log(n.quantity).astype(np.float32), aligned)
