@@ -16,6 +16,7 @@ from matchmaker.errors import MatchmakerError, ValidationFailed
 from matchmaker.io.importer import import_files
 from matchmaker.paths import DEMO_DIR
 from matchmaker.stats import summarise
+from matchmaker.settings import reload
 from matchmaker.store import Store
 
 
@@ -37,13 +38,13 @@ class _Group(click.Group):
 
 
 def db_option(func: Callable) -> Callable:
-    return click.option("--db", envvar="MATCHMAKER_DB", default=None, metavar="URL",
+    return click.option("--db", default=None, metavar="URL",
                         help="Store: a SQLAlchemy URL or a SQLite file path "
                              "[env MATCHMAKER_DB; default ./matchmaker.db].")(func)
 
 
 def model_option(func: Callable) -> Callable:
-    return click.option("--model", envvar="MATCHMAKER_MODEL", default=None, metavar="NAME_OR_FOLDER",
+    return click.option("--model", default=None, metavar="NAME_OR_FOLDER",
                         help="sentence-transformers model: a folder (or a folder name under models/) or a "
                              "hub name already in the local cache [env MATCHMAKER_MODEL; default all-MiniLM-L6-v2].")(func)
 
@@ -52,6 +53,7 @@ def model_option(func: Callable) -> Callable:
 @click.version_option(package_name="matchmaker")
 def cli() -> None:
     """Find partners for circular value chains."""
+    reload()  # the environment is read once, when the command starts
 
 
 @cli.command("import")

