@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        create_engine, event, select)
+                        create_engine, event, inspect, select, text)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,7 +22,7 @@ from matchmaker.errors import ConfigError
 from matchmaker.model import Organisation, Stream
 from matchmaker.settings import settings
 
-SCHEMA_VERSION = 2  # 2: users, introductions, audit log
+SCHEMA_VERSION = 3  # 2: users, introductions, audit log; 3: cases, feedback, new nullable columns
 DEFAULT_DB = "sqlite:///matchmaker.db"
 
 metadata = MetaData()
@@ -131,6 +131,19 @@ def resolve_url(db: str | None) -> str:
     return url
 
 
+def _add_missing_columns(conn: Connection) -> None:
+    """An older store gets the nullable columns that newer versions added to its tables."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                if not column.nullable and column.server_default is None:
+                    raise ConfigError(f"cannot add required column {table.name}.{column.name} to an old store")
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -155,6 +168,7 @@ class Store:
         try:
             metadata.create_all(self.engine)
             with self.engine.begin() as conn:
+                _add_missing_columns(conn)
                 found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
                 if found is None:
                     conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))

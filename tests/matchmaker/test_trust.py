@@ -185,7 +185,7 @@ def test_version_1_store_is_migrated(tmp_path):
     conn.commit()
     conn.close()
     store = Store(str(path))
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     add_user(store, "root", "admin", PW)
     assert list_users(store) == [User("root", "admin", None)]
 
