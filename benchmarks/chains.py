@@ -22,17 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matching import RandomEmbedder, corpus  # noqa: E402
 
-from matchmaker.chains import graph
-
 from matchmaker import rules  # noqa: E402
+from matchmaker.chains import graph
 from matchmaker.cli import ensure_demo_store  # noqa: E402
 from matchmaker.matching.concepts import default_vocabulary  # noqa: E402
 from matchmaker.matching.embedding import load_embedder  # noqa: E402
 from matchmaker.matching.index import MatchIndex  # noqa: E402
 from matchmaker.matching.stored import ranked_pairs  # noqa: E402
+from matchmaker.matching.weights import current_weights  # noqa: E402
 from matchmaker.programmes.proposals import propose  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
-from matchmaker.matching.weights import current_weights  # noqa: E402
 
 
 def timed(fn, runs: int = 3):
@@ -52,7 +51,7 @@ def demo(db: str) -> None:
     t_graph, F = timed(lambda: graph.firm_graph(graph.build_graph(orgs, streams, pairs)))
     print(f"demo: {len(orgs)} organisations, {len(streams)} streams; graph {t_graph:.2f} s")
     for pid, prog in rules.programmes().items():
-        t, found = timed(lambda: propose(F, orgs, streams, prog))
+        t, found = timed(lambda prog=prog: propose(F, orgs, streams, prog))
         kinds = {k: sum(p.chain.kind == k for p in found) for k in ("pair", "path", "loop", "hub")}
         elig = {e: sum(p.eligibility == e for p in found) for e in ("pass", "unknown", "fail")}
         print(f"  {pid}: {len(found)} chains {kinds}, eligibility {elig}, discovery+impact+checks {t:.2f} s (median of 3)")

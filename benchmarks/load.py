@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
-from matchmaker.trust.accounts import add_user  # noqa: E402
 from matchmaker.cli import ensure_demo_store  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
+from matchmaker.trust.accounts import add_user  # noqa: E402
 from web import create_app  # noqa: E402
 
 QUERIES = ["Vi har kaffegrums fra vores caféer", "spent grain from brewing", "knust beton fra nedrivning",

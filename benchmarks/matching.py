@@ -77,7 +77,7 @@ def encode_ratio(sample: int) -> dict:
     inner = SentenceEmbedder()
     inner.encode(texts[:32])  # load and warm the model
     rounds = []
-    for r in range(3):
+    for _ in range(3):
         t0 = time.perf_counter()
         inner.model.encode(texts, batch_size=inner.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         raw = time.perf_counter() - t0
@@ -113,7 +113,7 @@ def one_size(n: int) -> dict:
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rng = random.Random(1)
     lat = []
-    for q in range(60):
+    for _ in range(60):
         sid = rng.choice(streams).id
         t0 = time.perf_counter()
         index.match_stream(sid, top=10)

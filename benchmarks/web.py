@@ -28,13 +28,13 @@ import numpy as np  # noqa: E402
 from matching import RandomEmbedder, corpus  # noqa: E402
 
 from matchmaker.cli import ensure_demo_store  # noqa: E402
-from matchmaker.trust.accounts import add_user  # noqa: E402
-from matchmaker.matching.concepts import default_vocabulary  # noqa: E402
 from matchmaker.io.importer import import_files  # noqa: E402
+from matchmaker.matching.concepts import default_vocabulary  # noqa: E402
 from matchmaker.matching.index import MatchIndex  # noqa: E402
 from matchmaker.matching.stored import refresh_matches  # noqa: E402
-from matchmaker.store import Store  # noqa: E402
 from matchmaker.matching.weights import current_weights  # noqa: E402
+from matchmaker.store import Store  # noqa: E402
+from matchmaker.trust.accounts import add_user  # noqa: E402
 from web import create_app  # noqa: E402
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from matchmaker.io import exporter
 from matchmaker.errors import MatchmakerError, ValidationFailed
+from matchmaker.io import exporter
 from matchmaker.io.importer import import_files
 from matchmaker.paths import DEMO_DIR
-from matchmaker.stats import summarise
 from matchmaker.settings import reload
+from matchmaker.stats import summarise
 from matchmaker.store import Store
 
 
@@ -293,8 +294,9 @@ def chains(programme_id, top, max_firms, min_score, sector, region, eligibility,
 def check(chain_file: Path, programme_id: str, dkk_per_eur: float | None, as_json: bool, db, model) -> None:
     """Check a chain (a small JSON file) against a programme's rules."""
     import dataclasses
-    from matchmaker.programmes import rules
+
     from matchmaker.chains.chainfile import load_chain
+    from matchmaker.programmes import rules
     from matchmaker.programmes.proposals import evaluate_chain
     store = Store(db)
     prog = rules.get_programme(programme_id)
@@ -377,9 +379,9 @@ def ensure_demo_store(store: Store) -> float | None:
 def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None) -> None:
     """Build the demo programme's store if missing, match it, propose chains and serve the explorer."""
     from matchmaker.chains import graph
-    from matchmaker.programmes import rules
     from matchmaker.matching.embedding import load_embedder
     from matchmaker.matching.stored import build_index, has_matches, ranked_pairs, refresh_matches
+    from matchmaker.programmes import rules
     from matchmaker.programmes.proposals import propose
     store = Store(db)
     took = ensure_demo_store(store)
@@ -396,7 +398,7 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
         pairs = refresh_matches(store, build_index(store, embedder))
         click.echo(f"matched every stream: {pairs} stored matches in {time.perf_counter() - start:.1f} s")
     F = graph.firm_graph(graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, embedder)))
-    for pid, prog in rules.programmes().items():
+    for prog in rules.programmes().values():
         found = propose(F, store.organisations(), store.streams(), prog)
         passing = sum(p.eligibility == "pass" for p in found)
         click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")

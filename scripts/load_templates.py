@@ -9,9 +9,10 @@ to (other templates, EWC and NACE codes, postcodes, the domain's enumerations) i
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "data" / "demo" / "templates"
 REQUIRED, ABSENT = object(), object()  # field markers: must be given / left to the dataclass default

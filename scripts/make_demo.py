@@ -33,11 +33,10 @@ sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT)]  # sibling loader; the domain without installing
 # ruff: noqa: E402  (imports after the path set-up above)
-from load_templates import TEMPLATES_DIR, Archetype, Place, StreamTemplate, Templates, TemplateError, load_templates
-from matchmaker.model import (AVAILABILITY, CONFIDENTIALITY, DIRECTIONS, FATES, KINDS, LANGUAGES, MATERIALS,
-                              SECTORS, UNITS)
-from matchmaker.programmes.rules import (SME_MAX_BALANCE_EUR, SME_MAX_EMPLOYEES, SME_MAX_TURNOVER_EUR,
-                                         Programme)
+from load_templates import TEMPLATES_DIR, Archetype, Place, StreamTemplate, TemplateError, Templates, load_templates
+
+from matchmaker.model import AVAILABILITY, CONFIDENTIALITY, DIRECTIONS, FATES, KINDS, LANGUAGES, MATERIALS, SECTORS, UNITS
+from matchmaker.programmes.rules import SME_MAX_BALANCE_EUR, SME_MAX_EMPLOYEES, SME_MAX_TURNOVER_EUR, Programme
 from matchmaker.reference import cvr_is_valid
 
 REFERENCE_DIR = ROOT / "data" / "reference"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from matchmaker.programmes import rules
 from matchmaker.chains.chainfile import chain_from_dict
-from matchmaker.trust.accounts import STAFF
 from matchmaker.errors import MatchmakerError
+from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import evaluate_chain
 from matchmaker.stats import summarise
+from matchmaker.trust.accounts import STAFF
 
 from . import consent, explore, facilitator, firm
 from .auth import csrf_token, current_world, require, viewer

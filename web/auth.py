@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
+from matchmaker.errors import Forbidden
 from matchmaker.trust.access import ANONYMOUS, Viewer, World
 from matchmaker.trust.accounts import User, authenticate, get_user
-from matchmaker.errors import Forbidden
 from matchmaker.trust.audit import log
 from matchmaker.trust.introductions import statuses
 

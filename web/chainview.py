@@ -7,16 +7,17 @@ import io
 
 from flask import request
 
-from matchmaker.programmes import rules
-from matchmaker.chains.chainfile import chain_from_dict, edit_chain
-from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.cells import guard_formula
+from matchmaker.chains.chainfile import chain_from_dict, edit_chain
+from matchmaker.chains.discovery import Chain
+from matchmaker.errors import MatchmakerError, NotFound
+from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import Proposal, evaluate_chain
 
 from .helpers import arg_float, programme_arg, services
 
 
-def _edited_chain(svc) -> "Chain":
+def _edited_chain(svc) -> Chain:
     """The edit form (or a shared link) applied to its base chain with the domain's edit:
     the base chain's links stay unless its members change."""
     members = [m for m in request.values.getlist("members") if m]

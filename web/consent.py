@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from matchmaker.trust import introductions as intro
-from matchmaker.trust.audit import audit_log
-from matchmaker.trust.accounts import STAFF, list_users
 from matchmaker.errors import MatchmakerError
+from matchmaker.trust import introductions as intro
+from matchmaker.trust.accounts import STAFF, list_users
+from matchmaker.trust.audit import audit_log
 
 from .auth import acting_user, current_world, require, viewer
 from .helpers import services

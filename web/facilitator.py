@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from matchmaker.trust import editing
-from matchmaker.trust.accounts import STAFF
 from matchmaker.errors import Forbidden, NotFound, ValidationFailed
 from matchmaker.io.importer import import_files
 from matchmaker.matching.stored import has_matches, stored_matches, sync_changed
 from matchmaker.model import KINDS, SECTORS
 from matchmaker.programmes.proposals import filter_proposals
 from matchmaker.reference import REGIONS
+from matchmaker.trust import editing
+from matchmaker.trust.accounts import STAFF
 
 from .auth import acting_user, current_world, match_statuses, require, viewer
 from .chainview import chain_csv, chain_query, current_chain
@@ -37,7 +36,7 @@ def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
     v = viewer()
     world = current_world()
     if not has_matches(svc.store):
-        svc.pairs  # computes and stores them once
+        _ = svc.pairs  # computes and stores them once
     found = stored_matches(svc.store, stream_id, top + 20)
     if len(found) < top and top > 10:
         found = [m.as_dict() for m in svc.index.match_stream(stream_id, top + 20)]

@@ -8,7 +8,6 @@ from matchmaker.matching.index import query_stream
 from matchmaker.model import MATERIALS, UNITS
 
 from .auth import current_world
-
 from .helpers import arg_choice, arg_float, arg_int, services
 from .present import match_view
 

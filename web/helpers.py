@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from matchmaker.programmes import rules
 from matchmaker.errors import MatchmakerError
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, SECTORS
+from matchmaker.programmes import rules
 from matchmaker.reference import REGIONS
 
 from .services import Services

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from matchmaker.trust.access import World, match_for
 from matchmaker.model import HIERARCHY_NAMES, Organisation, Stream
 from matchmaker.reference import ewc_codes, postcodes
+from matchmaker.trust.access import World, match_for
 
 
 def org_view(o: Organisation) -> dict:

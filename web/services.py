@@ -10,15 +10,14 @@ import threading
 from functools import cached_property
 
 from matchmaker.chains import graph
-
-from matchmaker.programmes import rules
-from matchmaker.trust.access import ANONYMOUS, Viewer, World, world_for
-from matchmaker.trust.introductions import revealed_to
 from matchmaker.matching.embedding import Embedder, load_embedder
 from matchmaker.matching.index import MatchIndex
 from matchmaker.matching.stored import build_index, ranked_pairs
+from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import Proposal, propose
 from matchmaker.store import Store
+from matchmaker.trust.access import ANONYMOUS, Viewer, World, world_for
+from matchmaker.trust.introductions import revealed_to
 
 
 class Services:

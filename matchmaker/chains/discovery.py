@@ -10,8 +10,14 @@ organisation ids, an edge A -> B carries the best ``score``, ``offer_id`` and
 >>> F.add_edge("B", "C", score=0.8, offer_id="b2", need_id="c1")
 >>> F.add_edge("C", "A", score=0.7, offer_id="c2", need_id="a2")
 >>> F.add_edge("D", "B", score=0.6, offer_id="d1", need_id="b3")
->>> sorted((c.kind, tuple(c.members)) for c in find_chains(F, max_firms=3, min_score=0.5) if c.kind != "pair")
-[('hub', ('A', 'D', 'B')), ('loop', ('A', 'B', 'C')), ('path', ('A', 'B', 'C')), ('path', ('B', 'C', 'A')), ('path', ('C', 'A', 'B')), ('path', ('D', 'B', 'C'))]
+>>> for c in sorted((c.kind, tuple(c.members)) for c in find_chains(F, max_firms=3, min_score=0.5) if c.kind != "pair"):
+...     print(c)
+('hub', ('A', 'D', 'B'))
+('loop', ('A', 'B', 'C'))
+('path', ('A', 'B', 'C'))
+('path', ('B', 'C', 'A'))
+('path', ('C', 'A', 'B'))
+('path', ('D', 'B', 'C'))
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def build_graph(orgs: list[Organisation], streams: list[Stream],
 def firm_graph(G: nx.DiGraph) -> nx.DiGraph:
     """Organisation-level projection: A -> B when A's offer matches B's need (best link kept)."""
     F = nx.DiGraph()
-    for node, data in G.nodes(data=True):
+    for _, data in G.nodes(data=True):
         if data["type"] == "organisation":
             F.add_node(data["id"], **data)
     for u, v, data in G.edges(data=True):

@@ -11,6 +11,7 @@ from typing import Any
 from matchmaker.cells import guard_formula
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
 
+
 def to_json(orgs: list[Organisation], streams: list[Stream]) -> str:
     doc = {"organisations": [asdict(o) for o in orgs], "streams": [asdict(s) for s in streams]}
     return json.dumps(doc, ensure_ascii=False, indent=1)

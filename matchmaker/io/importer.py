@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matchmaker.errors import Problem, ValidationFailed
-from matchmaker.model import Organisation, Stream
 from matchmaker.io.readers import Table, read_file
-from matchmaker.store import Store, organisations
 from matchmaker.io.validate import parse_organisation, parse_stream
+from matchmaker.model import Organisation, Stream
+from matchmaker.store import Store, organisations
 
 
 @dataclass

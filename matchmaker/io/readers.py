@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matchmaker.errors import Problem
 from matchmaker.cells import unguard_formula
+from matchmaker.errors import Problem
 from matchmaker.io.validate import ORG_SPEC, REQUIRED_ORG_COLUMNS, REQUIRED_STREAM_COLUMNS, STREAM_SPEC
 
 MAX_BYTES = 20 * 1024 * 1024

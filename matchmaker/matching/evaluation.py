@@ -19,8 +19,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matchmaker.matching.embedding import Embedder
 from matchmaker.matching.features import COMPONENTS
 from matchmaker.matching.index import MatchIndex
-from matchmaker.paths import DATA_DIR
 from matchmaker.matching.weights import MatchWeights
+from matchmaker.paths import DATA_DIR
 
 LABELS_FILE = DATA_DIR / "labels" / "matches.csv"
 HELD_OUT_SHARE = 0.3

@@ -61,7 +61,7 @@ class StreamFeatures:
     def __len__(self) -> int:
         return len(self.streams)
 
-    def take(self, rows: np.ndarray | slice, with_streams: bool = True) -> "StreamFeatures":
+    def take(self, rows: np.ndarray | slice, with_streams: bool = True) -> StreamFeatures:
         idx = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows)
         return StreamFeatures([self.streams[i] for i in idx] if with_streams else [], self.org[idx], self.emb[idx],
                               self.tfidf[idx], self.concepts[idx], self.uses[idx], self.ewc[idx],

@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker import reference
+from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.matching.concepts import Vocabulary, default_vocabulary
 from matchmaker.matching.embedding import Embedder
-from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.matching.features import (COMPONENTS, StreamFeatures, code_arrays, components, concept_matrix, enriched_text,
-                       proxy_vectors, site_vectors, unit_index)
 from matchmaker.matching.explain import Match, explain
-from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
+from matchmaker.matching.features import (
+    COMPONENTS,
+    StreamFeatures,
+    code_arrays,
+    components,
+    concept_matrix,
+    enriched_text,
+    proxy_vectors,
+    site_vectors,
+    unit_index,
+)
 from matchmaker.matching.weights import MatchWeights, current_weights
+from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
 
 QUERY_ORG = "__query__"
 LSA_ABOVE = 5000
 LSA_DIM = 256
 EXACT_PAIRS = 2_000_000  # up to this many offer-need pairs, all-pairs scores every pair in full
 _WORD = re.compile(r"[a-zæøåéü]{4,}")
-_STOP = {"with", "from", "that", "this", "have", "from", "which", "will", "their", "about", "year", "tons",
-         "vores", "eller", "også", "til", "som", "hvor", "have", "ved", "fra", "med", "kan", "der", "det",
+_STOP = {"with", "from", "that", "this", "have", "which", "will", "their", "about", "year", "tons",
+         "vores", "eller", "også", "til", "som", "hvor", "ved", "fra", "med", "kan", "der", "det",
          "om", "året", "årligt", "each", "used", "need", "needs", "want", "looking", "søger", "brug", "vi", "we"}
 
 

@@ -35,7 +35,7 @@ class MatchWeights:
     def get_params(self) -> dict:
         return {"C": self.C, "class_weight": self.class_weight}
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "MatchWeights":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> MatchWeights:
         from sklearn.linear_model import LogisticRegression
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=1000)
         model.fit(X, y)
@@ -68,7 +68,7 @@ class MatchWeights:
         return path
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS_FILE) -> "MatchWeights":
+    def load(cls, path: Path = WEIGHTS_FILE) -> MatchWeights:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             weights = cls(**doc.get("params", {}))
@@ -80,7 +80,7 @@ class MatchWeights:
         return weights
 
     @classmethod
-    def default(cls) -> "MatchWeights":
+    def default(cls) -> MatchWeights:
         weights = cls()
         weights.coef_ = dict(DEFAULT_COEF)
         weights.intercept_ = DEFAULT_INTERCEPT

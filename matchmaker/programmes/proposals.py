@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from matchmaker.programmes import rules
 from matchmaker.chains.discovery import KNOWLEDGE_KINDS, Chain, find_chains
+from matchmaker.chains.impact import LinkImpact, link_impact, totals
 from matchmaker.errors import MatchmakerError
 from matchmaker.matching.features import distance_km, site_vectors
-from matchmaker.chains.impact import LinkImpact, link_impact, totals
 from matchmaker.model import Organisation, Stream
+from matchmaker.programmes import rules
 from matchmaker.reference import postcodes
-
 
 
 @dataclass

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from matchmaker.trust.accounts import STAFF, User
 from matchmaker.matching.explain import Match, explain
 from matchmaker.model import Organisation, Stream
 from matchmaker.reference import REGIONS, postcodes
+from matchmaker.trust.accounts import STAFF, User
 
 # A postcode per region for pseudonymous owners: places them on the map without an address.
 REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",
@@ -47,7 +47,7 @@ class Viewer:
         return self.role in STAFF
 
     @classmethod
-    def of(cls, user: User | None) -> "Viewer":
+    def of(cls, user: User | None) -> Viewer:
         return cls(user.role, user.org_id, user.username) if user else cls()
 
 

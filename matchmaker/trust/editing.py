@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matchmaker.trust.accounts import STAFF, User
 from matchmaker.errors import Forbidden, NotFound, Problem, ValidationFailed
 from matchmaker.io.exporter import cell
-from matchmaker.trust.audit import log
+from matchmaker.io.validate import parse_organisation, parse_stream
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
 from matchmaker.store import Store, organisations, streams
-from matchmaker.io.validate import parse_organisation, parse_stream
+from matchmaker.trust.accounts import STAFF, User
+from matchmaker.trust.audit import log
 
 # Fields a firm may not change about itself: the facilitator vouches for them.
 LOCKED_FOR_FIRMS = {"organisation": ("id", "kind", "invented"), "stream": ("id", "org_id", "invented")}

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from matchmaker.trust.accounts import STAFF, User
-from matchmaker.trust.audit import log, now
 from matchmaker.errors import Forbidden, MatchmakerError, NotFound
 from matchmaker.store import Store, introductions, streams
-
+from matchmaker.trust.accounts import STAFF, User
+from matchmaker.trust.audit import log, now
 
 
 @dataclass

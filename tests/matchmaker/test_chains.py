@@ -1,13 +1,12 @@
 import networkx as nx
 import pytest
 
-from matchmaker.programmes import rules
-from matchmaker.chains.chainfile import chain_from_dict
+from matchmaker.chains.chainfile import chain_from_dict, edit_chain
 from matchmaker.chains.discovery import find_chains
-from matchmaker.errors import MatchmakerError
 from matchmaker.chains.impact import Factor, link_impact, totals
-from matchmaker.model import Organisation, Stream
-from matchmaker.chains.chainfile import edit_chain
+from matchmaker.errors import MatchmakerError
+from matchmaker.model import Stream
+from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import evaluate_chain, filter_proposals, propose
 
 

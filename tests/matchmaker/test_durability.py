@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from matchmaker.io.backup import backup, restore
 from matchmaker.cli import cli
 from matchmaker.errors import MatchmakerError
+from matchmaker.io.backup import backup, restore
 from matchmaker.io.exporter import to_json
 from matchmaker.matching.stored import refresh_matches, stored_matches
 from matchmaker.store import Store

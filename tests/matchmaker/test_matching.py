@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.matching.features import COMPONENTS, distance_km, site_vectors
 from matchmaker.io.importer import import_files
+from matchmaker.matching.features import COMPONENTS, distance_km, site_vectors
 from matchmaker.matching.index import MatchIndex
 from matchmaker.matching.stored import refresh_matches, stored_matches, update_stream_matches
 from matchmaker.matching.weights import MatchWeights

@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from matchmaker.programmes import rules
 from matchmaker.model import Organisation
+from matchmaker.programmes import rules
 from matchmaker.programmes.rules import FAIL, PASS, UNKNOWN, Application
 
 

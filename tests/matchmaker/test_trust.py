@@ -7,16 +7,16 @@ import sqlite3
 
 import pytest
 
-from matchmaker.trust import introductions as intro
-from matchmaker.trust.audit import audit_log
-from matchmaker.trust.access import ANONYMOUS, Viewer, about, match_for, pseudonym, scrub, world_for
-from matchmaker.trust.accounts import User, add_user, authenticate, list_users, remove_user
-from matchmaker.io.backup import backup, restore
 from matchmaker.cli import cli
-from matchmaker.trust.editing import save
 from matchmaker.errors import Forbidden, MatchmakerError, NotFound, ValidationFailed
+from matchmaker.io.backup import backup, restore
 from matchmaker.model import Organisation
 from matchmaker.store import SCHEMA_VERSION, Store, users
+from matchmaker.trust import introductions as intro
+from matchmaker.trust.access import ANONYMOUS, Viewer, about, match_for, pseudonym, scrub, world_for
+from matchmaker.trust.accounts import User, add_user, authenticate, list_users, remove_user
+from matchmaker.trust.audit import audit_log
+from matchmaker.trust.editing import save
 
 PW = "correct horse battery"
 FAC = User("fac", "facilitator")

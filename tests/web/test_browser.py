@@ -3,7 +3,6 @@ on a free loopback port. Skipped only where chromium is not installed (setup.sh 
 
 from __future__ import annotations
 
-import io
 import shutil
 import socket
 import threading

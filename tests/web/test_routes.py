@@ -1,8 +1,6 @@
 import io
 import re
 
-import pytest
-
 from tests.web.conftest import token
 
 PROG = "closing-loops-2-check"
@@ -120,7 +118,6 @@ def test_import_page_accepts_good_file_and_requires_csrf(client, small_store):
 
 
 def test_security_headers_and_escaping(client, small_store):
-    from matchmaker.io.importer import import_files
     r = client.get("/")
     assert "script-src 'self'" in r.headers["Content-Security-Policy"] and r.headers["X-Frame-Options"] == "DENY"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
