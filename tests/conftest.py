@@ -11,6 +11,13 @@ from matchmaker.store import Store
 SMALL = Path(__file__).parent / "data" / "small"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Production argon2 costs ~0.5 s a hash; the suite makes hundreds."""
+    from matchmaker.trust.accounts import use_test_hasher
+    use_test_hasher()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(f"sqlite:///{tmp_path / 'test.db'}")
