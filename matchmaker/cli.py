@@ -197,13 +197,24 @@ def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, mode
     store = Store(db)
     embedder = load_embedder(model)
     index = build_index(store, embedder)
+    if len(index.offers) == 0 or len(index.needs) == 0:
+        raise MatchmakerError("nothing to evaluate: the store needs at least one offer and one need "
+                              "(import the labelled streams first)")
     labelled = load_labels(labels or LABELS_FILE)
     if fit:
+        from matchmaker.matching.evaluation import training_set
+        X, y = training_set(index, labelled)
+        if len(y) == 0 or len(set(y)) < 2:
+            raise MatchmakerError("cannot fit the weights: none of the labelled pairs is in this store "
+                                  "(import the labelled streams, or pass --no-fit)")
         weights = fit_weights(index, labelled)
         path = weights.save()
         index.weights = weights
         click.echo(f"fitted weights on the training labels, saved to {path}", err=True)
     rows = evaluate(index, labelled, embedder)
+    if not rows and not as_json:
+        click.echo("none of the labelled pairs is in this store: nothing to measure")
+        return
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -49,8 +49,11 @@ class MatchIndex:
     """Features of every stream in a store, ready for queries and all-pairs scoring."""
 
     def __init__(self, orgs: list[Organisation], streams: list[Stream], embedder: Embedder,
-                 vocab: Vocabulary | None = None, weights: MatchWeights | None = None):
+                 vocab: Vocabulary | None = None, weights: MatchWeights | None = None,
+                 sites: dict[str, tuple[float, float]] | None = None):
         self.orgs = {o.id: o for o in orgs}
+        # (lat, lon) of organisations without a Danish postcode (e.g. the benchmark's foreign firms)
+        self.sites = dict(sites or {})
         self._names = {o.id: o.name for o in orgs}
         self.embedder = embedder
         self.vocab = vocab or default_vocabulary()
@@ -59,9 +62,7 @@ class MatchIndex:
         self._tag_cache: dict[int, set[str]] = {}
         self.streams = list(streams)
         self.texts = [self._text(s) for s in self.streams]
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                          max_df=0.5, min_df=1, dtype=np.float32)
-        tfidf = self.vectorizer.fit_transform(self.texts or ["empty"])
+        self.vectorizer, tfidf = _fit_tfidf(self.texts)
         # Above LSA_ABOVE streams the sparse n-gram product dominates all-pairs time; a
         # 256-dimensional LSA projection keeps the cosine close at a fraction of the cost.
         self.lsa = None
@@ -93,8 +94,9 @@ class MatchIndex:
         for s in streams:
             org = self.orgs.get(s.org_id)
             place = places.get(org.postcode) if org else getattr(s, "_postcode", None)
-            lat.append(place.latitude if place else np.nan)
-            lon.append(place.longitude if place else np.nan)
+            site = (place.latitude, place.longitude) if place else self.sites.get(s.org_id, (np.nan, np.nan))
+            lat.append(site[0])
+            lon.append(site[1])
         ewc, sub, chap, hazardous = code_arrays(streams)
         return StreamFeatures(
             streams=streams,
@@ -113,6 +115,10 @@ class MatchIndex:
         )
 
     def _lexical(self, texts: list[str]):
+        if not texts:  # scikit-learn refuses an empty batch
+            from scipy import sparse
+            rows = sparse.csr_matrix((0, len(self.vectorizer.vocabulary_)), dtype=np.float32)
+            return rows if self.lsa is None else np.zeros((0, LSA_DIM), np.float32)
         rows = self.vectorizer.transform(texts).tocsr()
         if self.lsa is None:
             return rows
@@ -179,6 +185,8 @@ class MatchIndex:
         return self._query(self._features([stream], [self._text(stream)]), top)
 
     def _query(self, one: StreamFeatures, top: int) -> list[Match]:
+        if len(self.needs if one.streams[0].direction == "offer" else self.offers) == 0:
+            return []  # nothing on the other side (a new or tiny store)
         if one.streams[0].direction == "offer":
             score, comps = self.score(one, self.needs)
             order = _top(score[0], top)
@@ -264,6 +272,21 @@ class MatchIndex:
         if not found:
             raise MatchmakerError("a stream cannot match another stream of the same organisation")
         return found[0]
+
+
+def _fit_tfidf(texts: list[str]):
+    """TF-IDF over the corpus. max_df=0.5 drops n-grams in most texts, which a store of
+    0 or 1 streams (or 2 near-identical ones) cannot satisfy: those keep every n-gram."""
+    corpus = [t for t in texts if t.strip()] or ["empty"]
+    for max_df in ((0.5, 1.0) if len(corpus) > 2 else (1.0,)):
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                     max_df=max_df, min_df=1, dtype=np.float32)
+        try:
+            return vectorizer, vectorizer.fit_transform(corpus)
+        except ValueError:  # "no terms remain": every n-gram is in more than half the texts
+            continue
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 1), dtype=np.float32)
+    return vectorizer, vectorizer.fit_transform(corpus + ["empty"])
 
 
 def _candidates(a: np.ndarray, b: np.ndarray, org_a: np.ndarray, org_b: np.ndarray, m: int,
