@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import UpdateBase
 
 from matchmaker.errors import ConfigError
 from matchmaker.model import Organisation, Stream
@@ -43,6 +44,14 @@ DEFAULT_DB = "sqlite:///matchmaker.db"
 metadata = MetaData()
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
+
+# The data version: a counter per table plus "*" for any change, bumped in the same
+# transaction as every write (see _bump_versions), so each process that caches what it
+# read can check "*" once per request and reload, after the write, what depends on the
+# tables that moved. The audit log and `meta` change no view and bump nothing.
+data_versions = Table("data_versions", metadata, Column("name", String(64), primary_key=True),
+                      Column("version", Integer, nullable=False))
+UNVERSIONED = frozenset({"meta", "audit", "data_versions"})
 
 organisations = Table(
     "organisations", metadata,
@@ -166,6 +175,37 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.close()
 
 
+def _note_write(conn: Connection, statement, *_args) -> None:
+    """Remember which versioned tables this transaction wrote (any Core insert, update or delete)."""
+    table = getattr(statement, "table", None)
+    if isinstance(statement, UpdateBase) and table is not None and table.name not in UNVERSIONED:
+        conn.info.setdefault("written", set()).add(table.name)
+
+
+def _forget_writes(conn: Connection, *_args) -> None:
+    conn.info.pop("written", None)
+
+
+def _bump_versions(conn: Connection) -> None:
+    """Just before COMMIT, inside the same transaction: each written table's counter and "*"
+    go up by one, so a reader never sees the new data under the old version. Rows are
+    updated in name order ("*" last), so concurrent writers lock them in the same order."""
+    written = conn.info.pop("written", None)
+    for name in [*sorted(written), "*"] if written else []:
+        bumped = conn.execute(data_versions.update().where(data_versions.c.name == name)
+                              .values(version=data_versions.c.version + 1))
+        if bumped.rowcount == 0:  # a table newer than this store's rows
+            conn.execute(data_versions.insert().values(name=name, version=1))
+
+
+def _version_rows(conn: Connection) -> None:
+    have = set(conn.execute(select(data_versions.c.name)).scalars())
+    names = ["*", *(t.name for t in metadata.sorted_tables if t.name not in UNVERSIONED)]
+    missing = [{"name": n, "version": 0} for n in names if n not in have]
+    if missing:
+        conn.execute(data_versions.insert(), missing)
+
+
 class Store:
     """A handle on one store; every write goes through `transaction()`."""
 
@@ -177,6 +217,10 @@ class Store:
             raise ConfigError(f"cannot open store {self.url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        event.listen(self.engine, "after_execute", _note_write)
+        for name in ("begin", "rollback"):
+            event.listen(self.engine, name, _forget_writes)
+        event.listen(self.engine, "commit", _bump_versions)
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
@@ -192,6 +236,7 @@ class Store:
                 elif int(found) > SCHEMA_VERSION:
                     raise ConfigError(f"store {self.url} has schema version {found}, newer than this "
                                       f"Matchmaker ({SCHEMA_VERSION}); upgrade Matchmaker")
+                _version_rows(conn)
         except SQLAlchemyError as exc:
             raise ConfigError(f"cannot open store {self.url!r}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
 
@@ -237,6 +282,16 @@ class Store:
                 found = secrets.token_hex(32)
                 conn.execute(meta.insert().values(key="secret", value=found))
         return bytes.fromhex(found)
+
+    def data_version(self) -> int:
+        """The "*" counter: it moves with every committed write to a versioned table (one row read)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(data_versions.c.version).where(data_versions.c.name == "*")).scalar() or 0)
+
+    def data_versions(self) -> dict[str, int]:
+        """Every table's counter and "*", read together."""
+        with self.engine.connect() as conn:
+            return {r.name: r.version for r in conn.execute(select(data_versions))}
 
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
