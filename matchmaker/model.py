@@ -32,6 +32,7 @@ FATE_LEVEL = {
 FATES = tuple(FATE_LEVEL)
 # A matched offer becomes a raw material: recycling on the waste hierarchy.
 RAW_MATERIAL_LEVEL = 3
+DE_MINIMIS_REGULATIONS = ("general", "agriculture", "fisheries")
 HIERARCHY_NAMES = {
     1: "disposal", 2: "other recovery", 3: "recycling", 4: "preparing for re-use", 5: "prevention",
 }
@@ -53,7 +54,14 @@ class Organisation:
     closed_financial_years: int | None = None
     in_difficulty: bool | None = None
     primary_production: bool | None = None
-    de_minimis_eur: float | None = None
+    de_minimis_eur: float | None = None          # de minimis aid received over the last three years
+    de_minimis_regulation: str | None = None     # general, agriculture or fisheries (the declaration's regulation)
+    de_minimis_declared: str | None = None       # date of the de minimis declaration, YYYY-MM-DD
+    last_accounts_year: int | None = None        # year of the last closed (filed) annual accounts
+    equity_eur: float | None = None              # equity in the last accounts (economic capacity)
+    group_employees: float | None = None         # incl. linked and partner enterprises (EU SME definition)
+    group_turnover_eur: float | None = None
+    group_balance_sheet_eur: float | None = None
     competences: list[str] = field(default_factory=list)
     profile: str = ""
     invented: bool = False

@@ -70,6 +70,13 @@ organisations = Table(
     Column("in_difficulty", Boolean),
     Column("primary_production", Boolean),
     Column("de_minimis_eur", Float),
+    Column("de_minimis_regulation", String(16)),
+    Column("de_minimis_declared", String(10)),
+    Column("last_accounts_year", Integer),
+    Column("equity_eur", Float),
+    Column("group_employees", Float),
+    Column("group_turnover_eur", Float),
+    Column("group_balance_sheet_eur", Float),
     Column("competences", Text, nullable=False, default="[]"),
     Column("profile", Text, nullable=False, default=""),
     Column("invented", Boolean, nullable=False, default=False),
@@ -142,6 +149,92 @@ audit = Table(
     Column("action", String(32), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("detail", Text, nullable=False, default=""),
+)
+
+# Value-chain cases of a programme (matchmaker/programmes/cases.py): the case, its members with
+# roles, its flows, its non-flow elements, and every phase change (undone ones kept, marked).
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("programme_id", String(64), nullable=False, index=True),
+    Column("number", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("phase", String(24), nullable=False),
+    Column("phase_date", String(10), nullable=False),
+    Column("due_date", String(10)),
+    Column("track", String(16)),
+    Column("round_id", String(32)),
+    Column("sector", String(32)),
+    Column("budget_dkk", Float),
+    Column("grant_dkk", Float),
+    Column("decision", String(16)),
+    Column("decision_reason", Text),
+    Column("decision_date", String(10)),
+    Column("drop_reason", Text),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("proposal_id", String(32)),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    UniqueConstraint("programme_id", "number", name="uq_case_number"),
+)
+
+case_members = Table(
+    "case_members", metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("org_id", String(64), ForeignKey("organisations.id"), primary_key=True),
+    Column("role", String(24), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+case_links = Table(
+    "case_links", metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("offer_id", String(64), ForeignKey("streams.id"), nullable=False),
+    Column("need_id", String(64), ForeignKey("streams.id"), nullable=False),
+    Column("flow", Float),
+    Column("unit", String(16)),
+    Column("tonnes", Float),
+    Column("co2e", Float),
+    Column("assumptions", Text, nullable=False, default="[]"),
+)
+
+case_elements = Table(
+    "case_elements", metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("tonnes", Float),
+    Column("co2e", Float),
+)
+
+case_events = Table(
+    "case_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("date", String(10), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("from_phase", String(24)),
+    Column("to_phase", String(24), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("before", Text, nullable=False, default="{}"),
+    Column("undone_at", String(32)),
+)
+
+# Figures the store cannot count (course participants, the accounts' spend), entered by a facilitator.
+kpi_entries = Table(
+    "kpi_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("programme_id", String(64), nullable=False),
+    Column("kpi", String(48), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("as_of", String(10), nullable=False),
+    Column("source", Text, nullable=False, default=""),
+    Column("entered_by", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
 )
 
 _LIST_COLUMNS = {"competences", "months"}

@@ -92,6 +92,26 @@ def _year(value: Any, decimal_comma: bool) -> int:
     return year
 
 
+def _accounts_year(value: Any, decimal_comma: bool) -> int:
+    year = cells.parse_int(value, decimal_comma)
+    if not 1900 <= year <= date.today().year:
+        raise ValueError(f"accounts year {year} is not between 1900 and this year")
+    return year
+
+
+def _date(value: Any) -> str:
+    """A date as YYYY-MM-DD (an Excel date cell arrives as a datetime); not in the future."""
+    if hasattr(value, "date") and callable(value.date):
+        value = value.date()
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {str(value)[:20]!r}") from None
+    if day > date.today():
+        raise ValueError(f"date {day.isoformat()} is in the future")
+    return day.isoformat()
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return lambda value: cells.parse_choice(value, choices)
 
@@ -114,6 +134,13 @@ ORG_SPEC: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "in_difficulty": (cells.parse_bool, False, False),
     "primary_production": (cells.parse_bool, False, False),
     "de_minimis_eur": (_non_negative(cells.parse_number), False, True),
+    "de_minimis_regulation": (_choice(model.DE_MINIMIS_REGULATIONS), False, False),
+    "de_minimis_declared": (_date, False, False),
+    "last_accounts_year": (_accounts_year, False, True),
+    "equity_eur": (cells.parse_number, False, True),
+    "group_employees": (_non_negative(cells.parse_number), False, True),
+    "group_turnover_eur": (_non_negative(cells.parse_number), False, True),
+    "group_balance_sheet_eur": (_non_negative(cells.parse_number), False, True),
     "competences": (cells.parse_list, False, False),
     "profile": (_text("profile"), False, False),
     "invented": (cells.parse_bool, False, False),
