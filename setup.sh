@@ -15,6 +15,10 @@ if [ "${1:-}" = "--test" ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
       || echo "setup: could not install chromium; browser tests will be skipped" >&2
   fi
+  # PostgreSQL (and pgvector) for the tests that run on a real server; without root they are skipped.
+  if [ "$(id -u)" = 0 ]; then
+    bash .ci/postgres.sh install || echo "setup: PostgreSQL not installed; PostgreSQL tests will be skipped" >&2
+  fi
 else
   $PIP install -e .
 fi

@@ -24,6 +24,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "MATCHMAKER_SECRET_KEY": ("", "session signing key (default: one kept in the store)"),
     "MATCHMAKER_SECURE_COOKIES": ("0", "1 to send the session cookie over HTTPS only"),
     "MATCHMAKER_PASSWORD": ("", "password for `matchmaker user add` instead of the prompt"),
+    "MATCHMAKER_ANN_MIN": ("50000", "streams from which nearest-neighbour search uses the approximate HNSW index instead of the exact product"),
+    "MATCHMAKER_TEST_PG": ("", "tests only: a PostgreSQL URL whose server may create a database per test (else one is started if installed)"),
 }
 
 
@@ -37,6 +39,8 @@ class Settings:
     cache_dir: Path
     secret_key: str | None
     secure_cookies: bool
+    ann_min_streams: int = 50_000
+    test_pg: str | None = None
 
 
 def _read() -> Settings:
@@ -50,6 +54,8 @@ def _read() -> Settings:
         cache_dir=Path(env.get("MATCHMAKER_CACHE") or Path.home() / ".cache" / "matchmaker"),
         secret_key=env.get("MATCHMAKER_SECRET_KEY") or None,
         secure_cookies=env.get("MATCHMAKER_SECURE_COOKIES", "") not in ("", "0"),
+        ann_min_streams=int(env.get("MATCHMAKER_ANN_MIN") or 50_000),
+        test_pg=env.get("MATCHMAKER_TEST_PG") or None,
     )
 
 

@@ -14,14 +14,16 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, delete, select, text
 
 from matchmaker.errors import MatchmakerError
 from matchmaker.io.importer import import_files
-from matchmaker.store import SCHEMA_VERSION, Store, audit, introductions, matches, organisations, streams, users
+from matchmaker.store import SCHEMA_VERSION, Store, audit, introductions, matches, metadata, organisations, streams, users
+from matchmaker.store import case_elements, case_events, case_links, case_members, cases, kpi_entries
 
 # Kept verbatim (password hashes stay hashes); restored after the organisations and streams they refer to.
-EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit}
+EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit, "cases": cases, "case_members": case_members,
+                "case_links": case_links, "case_elements": case_elements, "case_events": case_events, "kpi_entries": kpi_entries}
 
 FORMAT = "matchmaker-backup"
 
@@ -49,6 +51,23 @@ def backup(store: Store, path: Path) -> dict[str, int]:
             **{name: len(rows) for name, rows in extra.items()}}
 
 
+def reset_sequences(conn) -> None:
+    """On PostgreSQL, move each serial id's sequence past the ids a restore wrote explicitly.
+
+    Rows restored with their ids leave the sequences at 1, so the next audit entry or
+    introduction would collide with a restored one (a unique violation on the first login).
+    SQLite takes max(id) + 1 by itself.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (column.autoincrement == "auto" and isinstance(column.type, Integer)
+                                                and len(table.primary_key.columns) == 1):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                                  f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'))
+
+
 def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -63,7 +82,8 @@ def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
     records = json.dumps({"organisations": doc.get("organisations", []), "streams": doc.get("streams", [])})
     with store.transaction() as conn:
         if replace:
-            for table in (audit, introductions, users, matches, streams, organisations):
+            for table in (kpi_entries, case_events, case_elements, case_links, case_members, cases,
+                          audit, introductions, users, matches, streams, organisations):
                 conn.execute(delete(table))
         report = import_files(store, [], uploads={Path(path).name + ".json": records.encode("utf-8")}, conn=conn)
         if doc.get("matches"):
@@ -71,5 +91,6 @@ def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
         for name, table in EXTRA_TABLES.items():
             if doc.get(name):
                 conn.execute(table.insert(), doc[name])
+        reset_sequences(conn)
     return {"organisations": report.organisations, "streams": report.streams, "matches": len(doc.get("matches", [])),
             **{name: len(doc.get(name) or []) for name in EXTRA_TABLES}}

@@ -18,11 +18,12 @@ def snapshot(store):
     return to_json(store.organisations(), store.streams())
 
 
-def test_backup_restore_round_trip_is_lossless(small_store, index, tmp_path):
+@pytest.mark.both_stores
+def test_backup_restore_round_trip_is_lossless(small_store, new_store, index, tmp_path):
     refresh_matches(small_store, index, top=3)
     counts = backup(small_store, tmp_path / "b.json")
     assert counts["organisations"] == 8 and counts["streams"] == 10 and counts["matches"] > 0
-    fresh = Store(str(tmp_path / "fresh.db"))
+    fresh = new_store()
     restore(fresh, tmp_path / "b.json")
     assert snapshot(fresh) == snapshot(small_store)
     assert stored_matches(fresh, "S1") == stored_matches(small_store, "S1")
@@ -32,6 +33,7 @@ def test_backup_restore_round_trip_is_lossless(small_store, index, tmp_path):
     assert snapshot(fresh) == snapshot(small_store)
 
 
+@pytest.mark.both_stores
 def test_restore_rejects_bad_files_and_keeps_the_store(small_store, tmp_path):
     before = snapshot(small_store)
     bad = tmp_path / "bad.json"
@@ -46,10 +48,11 @@ def test_restore_rejects_bad_files_and_keeps_the_store(small_store, tmp_path):
     assert snapshot(small_store) == before
 
 
-def test_backup_and_restore_commands(runner, small_store, tmp_path):
+@pytest.mark.both_stores
+def test_backup_and_restore_commands(runner, small_store, new_store, tmp_path):
     out = runner.invoke(cli, ["backup", str(tmp_path / "b.json"), "--db", small_store.url])
     assert out.exit_code == 0 and "8 organisations" in out.output
-    out = runner.invoke(cli, ["restore", str(tmp_path / "b.json"), "--db", str(tmp_path / "r.db")])
+    out = runner.invoke(cli, ["restore", str(tmp_path / "b.json"), "--db", new_store().url])
     assert out.exit_code == 0 and "10 streams" in out.output
 
 

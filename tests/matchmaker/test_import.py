@@ -10,6 +10,8 @@ from matchmaker.io.importer import import_files
 
 from ..conftest import SMALL
 
+pytestmark = pytest.mark.both_stores  # every test here also runs on a real PostgreSQL
+
 ORG_HEADER = "id;name;kind;sector;postcode;employees;turnover_eur"
 
 
