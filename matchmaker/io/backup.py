@@ -18,8 +18,23 @@ from sqlalchemy import Integer, delete, select, text
 
 from matchmaker.errors import MatchmakerError
 from matchmaker.io.importer import import_files
-from matchmaker.store import SCHEMA_VERSION, Store, audit, introductions, matches, metadata, organisations, streams, users
-from matchmaker.store import case_elements, case_events, case_links, case_members, cases, kpi_entries
+from matchmaker.store import (
+    SCHEMA_VERSION,
+    Store,
+    audit,
+    case_elements,
+    case_events,
+    case_links,
+    case_members,
+    cases,
+    introductions,
+    kpi_entries,
+    matches,
+    metadata,
+    organisations,
+    streams,
+    users,
+)
 
 # Kept verbatim (password hashes stay hashes); restored after the organisations and streams they refer to.
 EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit, "cases": cases, "case_members": case_members,
