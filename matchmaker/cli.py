@@ -68,10 +68,11 @@ def import_cmd(paths: tuple[Path, ...], dry_run: bool, db: str | None) -> None:
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {report.organisations} organisations and {report.streams} streams: "
                f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged")
-    from matchmaker.matching.stored import has_matches, sync_changed
-    if not dry_run and report.changed_streams and has_matches(store):
-        touched = sync_changed(store, report.changed_streams)
-        click.echo(f"updated the stored matches of {touched} streams")
+    from matchmaker.matching.stored import ensure_fresh, has_matches
+    if not dry_run and has_matches(store):  # also repairs lists an earlier, killed update left stale
+        touched = ensure_fresh(store)
+        if touched:
+            click.echo(f"updated the stored matches of {touched} streams")
 
 
 @cli.command()
@@ -176,7 +177,12 @@ def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, 
         return
     if store.stream(stream_id) is None:
         raise MatchmakerError(f"unknown stream {stream_id!r}")
-    found = stored_matches(store, stream_id, top) if has_matches(store) and model is None and top <= 10 else []
+    if has_matches(store) and model is None and top <= 10:
+        from matchmaker.matching.stored import ensure_fresh
+        ensure_fresh(store, load_embedder(model))
+        found = stored_matches(store, stream_id, top)
+    else:
+        found = []
     if not found:
         found = build_index(store, load_embedder(model)).match_stream(stream_id, top)
     _print_matches(found, as_json, stream_id, store)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from matchmaker.errors import Problem, ValidationFailed
+from sqlalchemy import delete, or_, select
+
+from matchmaker.errors import MatchmakerError, NotFound, Problem, ValidationFailed
+from matchmaker.freshness import mark_stale
 from matchmaker.io.readers import Table, read_file
 from matchmaker.io.validate import parse_organisation, parse_stream
 from matchmaker.model import Organisation, Stream
-from matchmaker.store import Store, organisations
+from matchmaker.store import Store, _to_row, introductions, organisations, streams
 
 
 @dataclass
@@ -77,7 +80,41 @@ def _write(store: Store, conn, orgs, strs, owners, problems: list[Problem], dry_
                                     f"owner organisation {org_id!r} is neither in the store nor in the files"))
     if problems:
         raise ValidationFailed(problems)
+    changed_orgs = _changed_organisations(conn, orgs)
     counts = store.upsert(conn, orgs, strs)
     if dry_run:
         conn.rollback()
+    else:  # in the import's transaction: a crash before the matches are updated leaves them marked stale
+        mark_stale(conn, counts["changed_streams"], changed_orgs)
     return ImportReport(len(orgs), len(strs), **counts)
+
+
+def _changed_organisations(conn, orgs: list[Organisation]) -> list[str]:
+    """Ids of the organisations this import adds or changes (their streams' matches move with them)."""
+    if not orgs:
+        return []
+    existing = {r["id"]: dict(r) for r in conn.execute(
+        select(organisations).where(organisations.c.id.in_([o.id for o in orgs]))).mappings()}
+    changed = []
+    for o in orgs:
+        row, old = _to_row(o), existing.get(o.id)
+        if old is None or any(old.get(k) != v for k, v in row.items()):
+            changed.append(o.id)
+    return changed
+
+
+def remove_streams(store: Store, stream_ids: list[str]) -> int:
+    """Delete streams (all or nothing); their place in stored matches is marked stale in the same transaction.
+    A stream named in an introduction stays: the introduction is the record of who agreed to what."""
+    with store.transaction() as conn:
+        found = set(conn.execute(select(streams.c.id).where(streams.c.id.in_(stream_ids))).scalars())
+        missing = [s for s in stream_ids if s not in found]
+        if missing:
+            raise NotFound(f"unknown stream {missing[0]!r}")
+        used = conn.execute(select(introductions.c.id).where(or_(
+            introductions.c.offer_id.in_(stream_ids), introductions.c.need_id.in_(stream_ids)))).first()
+        if used:
+            raise MatchmakerError(f"introduction {used.id} names one of these streams; it cannot be removed")
+        mark_stale(conn, stream_ids)
+        conn.execute(delete(streams).where(streams.c.id.in_(stream_ids)))
+    return len(found)

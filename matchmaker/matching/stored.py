@@ -1,8 +1,12 @@
 """Keeping the stored matches in step with the streams.
 
 `refresh_matches` recomputes every stream's top-k with the blocked all-pairs
-product; `update_stream_matches` handles one added, edited or removed stream
-and touches only the lists it enters or leaves.
+product. After an import or edit, `sync` makes the stored lists equal to what a
+refresh would store: it ranks every pair again (cheap: matrix products) and rewrites
+only the lists whose ranking changed or which hold a changed stream (the costly part
+is the explanation of each pair). Writes mark the affected streams stale in their own
+transaction (matchmaker.freshness), so a sync killed half-way is redone by the next
+command or request, and a stream with no stored list is always recomputed.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 
 from sqlalchemy import delete, select
 
+from matchmaker.freshness import clear_stale, stale
 from matchmaker.matching.embedding import Embedder, load_embedder
 from matchmaker.matching.index import Match, MatchIndex
 from matchmaker.store import Store, matches
@@ -36,9 +41,13 @@ def _write(conn, stream_id: str, found: list[Match]) -> None:
 
 def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> int:
     """Recompute and store every stream's top-k; returns the number of stored pairs."""
+    with store.engine.connect() as conn:
+        seen = stale(conn)
     ranked = index.all_pairs(top)
     total = 0
     with store.transaction() as conn:
+        if seen is not None:
+            clear_stale(conn, seen[0])
         conn.execute(delete(matches))
         for stream_id, pairs in ranked.items():
             found = _details(index, stream_id, [other for other, _ in pairs])
@@ -79,7 +88,8 @@ def update_stream_matches(store: Store, index: MatchIndex, stream_id: str, top: 
         for other, stored in _stored_lists(conn, counterparts).items():
             was_in = any(o == stream_id for o, _ in stored)
             floor = stored[-1][1] if len(stored) >= top else -1.0
-            if was_in:
+            if was_in or not stored:
+                # no stored list (never computed, or lost in a crash) is recomputed, never patched
                 # its score changed: it may drop out, and the next candidate is unknown, so redo this list
                 row_scores = index.pair_scores(other)
                 best_other = sorted(row_scores, key=lambda o: -row_scores[o])[:top]
@@ -106,26 +116,75 @@ def has_matches(store: Store) -> bool:
         return conn.execute(select(matches.c.stream_id).limit(1)).first() is not None
 
 
-INCREMENTAL_LIMIT = 50  # beyond this many changed streams a full refresh is cheaper
+def _stored_ranking(conn) -> dict[str, list[tuple[str, float]]]:
+    ranking: dict[str, list[tuple[str, float]]] = {}
+    for row in conn.execute(select(matches.c.stream_id, matches.c.other_id, matches.c.score)
+                            .order_by(matches.c.stream_id, matches.c.rank)):
+        ranking.setdefault(row.stream_id, []).append((row.other_id, row.score))
+    return ranking
+
+
+def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
+         changed: set[str] | frozenset[str] = frozenset(), index: MatchIndex | None = None) -> int:
+    """Make every stored list what `refresh_matches` would store now; returns the lists rewritten.
+
+    A list is rewritten when its ranking (counterparts and rounded scores) differs from a
+    fresh one, when it has none, or when it belongs to or holds a changed stream (its
+    explanation names that stream). Clears the stale mark it started from, in the same transaction.
+    """
+    with store.engine.connect() as conn:
+        seen = stale(conn)
+        stored = _stored_ranking(conn)
+    changed = set(changed) | (seen[1] if seen else set())
+    top = top or max([DEFAULT_TOP, *map(len, stored.values())])
+    index = index or build_index(store, embedder)
+    fresh = index.all_pairs(top)
+    redo = [sid for sid, pairs in fresh.items()
+            if sid in changed or sid not in stored and pairs
+            or [o for o, _ in stored.get(sid, [])] != [o for o, _ in pairs]
+            or any(round(a, 4) != round(b, 4) for (_, a), (_, b) in zip(stored.get(sid, []), pairs))
+            or any(o in changed for o, _ in pairs)]
+    gone = [sid for sid in stored if sid not in fresh]
+    with store.transaction() as conn:
+        for sid in gone:
+            conn.execute(delete(matches).where(matches.c.stream_id == sid))
+        for sid in redo:
+            _write(conn, sid, _details(index, sid, [o for o, _ in fresh[sid]]))
+        if seen is not None:
+            clear_stale(conn, seen[0])
+    return len(redo) + len(gone)
+
+
+def is_stale(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        return stale(conn) is not None
+
+
+def ensure_fresh(store: Store, embedder: Embedder | None = None) -> int:
+    """Repair stored lists left stale by a write whose update did not finish (or has not run)."""
+    if not is_stale(store):
+        return 0
+    if not has_matches(store):  # nothing stored yet: the first reader refreshes everything
+        with store.transaction() as conn:
+            seen = stale(conn)
+            if seen is not None:
+                clear_stale(conn, seen[0])
+        return 0
+    return sync(store, embedder)
 
 
 def sync_changed(store: Store, stream_ids: list[str], embedder: Embedder | None = None,
-                 top: int = DEFAULT_TOP) -> int:
-    """After an import or edit: update the stored matches of the changed streams only."""
-    index = build_index(store, embedder)
-    if len(stream_ids) > INCREMENTAL_LIMIT:
-        refresh_matches(store, index, top)
-        return len(index.streams)
-    touched: set[str] = set()
-    for stream_id in stream_ids:
-        touched |= update_stream_matches(store, index, stream_id, top)
-    return len(touched)
+                 top: int | None = None) -> int:
+    """After an import or edit: bring the stored matches up to date (see `sync`)."""
+    return sync(store, embedder, top, set(stream_ids))
 
 
 def ranked_pairs(store: Store, embedder: Embedder | None = None, top: int = DEFAULT_TOP) -> dict[str, list[tuple[str, float]]]:
     """Every stream's top counterparts: the stored ones, else computed (and stored) now."""
     if not has_matches(store):
         refresh_matches(store, build_index(store, embedder), top)
+    else:
+        ensure_fresh(store, embedder)
     ranked: dict[str, list[tuple[str, float]]] = {}
     with store.engine.connect() as conn:
         for row in conn.execute(select(matches.c.stream_id, matches.c.other_id, matches.c.score).order_by(
