@@ -424,10 +424,24 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
         click.echo(f"demo login ({role}{', ' + org_name if org_name else ''}): {username} / {password}"
                    "  (new password each run)")
     if not no_serve:
-        serve = cli.commands.get("serve")  # added by the web layer (web/cli.py); the domain never imports it
-        if serve is None:
+        if _server is None:
             raise click.ClickException("the web explorer is not installed; run with --no-serve")
-        click.get_current_context().invoke(serve, host=host, port=port, db=db, model=model)
+        _server(host, port, db, model)
+
+
+# How `demo` serves: registered by the web layer when it composes the command (web/cli.py),
+# so the domain never imports or looks up the web.
+_server: Callable[[str, int, str | None, str | None], None] | None = None
+
+
+def set_server(serve: Callable[[str, int, str | None, str | None], None]) -> None:
+    """Register the function `demo` calls to serve (host, port, db, model) once the store is built."""
+    global _server
+    _server = serve
+
+
+# `matchmaker cases ...` and `matchmaker report` (programme cases and KPIs) register themselves on `cli`.
+from matchmaker.programmes import commands as _case_commands  # noqa: E402,F401
 
 
 def main() -> None:
