@@ -40,3 +40,17 @@ def materials() -> dict[str, Material]:
     if missing:
         raise ConfigError(f"{path}: no row for material(s) {', '.join(sorted(missing))}")
     return out
+
+
+def as_tonnes(quantity: float | None, unit: str | None, material: str) -> float | None:
+    """A yearly quantity in tonnes, or None when it cannot be said: t/yr as it is; m3/yr only
+    for a material whose m3 counts as a tonne (a liquid close to water's density); pieces/yr
+    only for a material with a documented mass per piece."""
+    if not quantity:
+        return None
+    fact = materials()[material]
+    if unit == "t/yr" or (unit == "m3/yr" and fact.m3_as_tonnes):
+        return quantity
+    if unit == "pieces/yr" and fact.mass_per_piece_t:
+        return quantity * fact.mass_per_piece_t
+    return None

@@ -1,9 +1,10 @@
-"""The Flask explorer: `create_app(config)` wires the store, one blueprint per audience and the API."""
+"""The Flask explorer: `create_app(config)` wires the store, one blueprint per resource and the API."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 from flask import Flask
@@ -11,6 +12,20 @@ from flask import Flask
 from matchmaker.settings import reload
 
 DEFAULT_PROGRAMME = "vaerdikaedeafklaring"
+
+# One blueprint per resource, each a module of this package with a `bp`; a new one is one line here.
+BLUEPRINTS = (
+    "search",
+    "organisations",
+    "chains",
+    "network",
+    "introductions",
+    "imports",
+    "audit",
+    "api",
+    "vendor",
+    "auth",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -37,10 +52,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:  # kept in the store, so sessions survive a restart
         app.config["SECRET_KEY"] = hashlib.sha256(b"session" + services.secret).hexdigest()
 
-    from . import api, auth, consent, errors, explore, facilitator, firm, helpers, vendor
+    from . import auth, errors, helpers
     helpers.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for module in (firm, facilitator, explore, api, vendor, auth, consent):
-        app.register_blueprint(module.bp)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(f"{__name__}.{name}").bp)
     return app

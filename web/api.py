@@ -9,11 +9,13 @@ from matchmaker.errors import MatchmakerError
 from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import evaluate_chain
 from matchmaker.stats import summarise
-from matchmaker.trust.accounts import STAFF
 
-from . import consent, explore, facilitator, firm
+from . import chains as chain_pages
+from . import introductions as intro_pages
+from . import network as network_pages
+from . import organisations
+from . import search as search_pages
 from .auth import csrf_token, current_world, require, viewer
-from .chainview import current_chain
 from .helpers import programme_arg, services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -37,7 +39,7 @@ def stats():
 
 @bp.get("/search")
 def search():
-    form, results = firm.search()
+    form, results = search_pages.search()
     if not form["text"]:
         raise MatchmakerError("give a text to search for")
     return {"query": form, "results": results}
@@ -45,17 +47,17 @@ def search():
 
 @bp.get("/orgs/<org_id>")
 def org(org_id: str):
-    return facilitator.org_data(org_id)
+    return organisations.org_data(org_id)
 
 
 @bp.get("/streams/<stream_id>")
 def stream(stream_id: str):
-    return facilitator.stream_data(stream_id)
+    return organisations.stream_data(stream_id)
 
 
 @bp.get("/streams/<stream_id>/matches")
 def stream_matches(stream_id: str):
-    return {"stream_id": stream_id, "matches": facilitator.stream_data(stream_id)["matches"]}
+    return {"stream_id": stream_id, "matches": organisations.stream_data(stream_id)["matches"]}
 
 
 @bp.get("/programmes")
@@ -71,26 +73,25 @@ def me():
 
 
 @bp.get("/introductions")
-@require("admin", "facilitator", "firm")
+@require("introductions")
 def introductions():
-    return {"introductions": consent.introductions_data()}
+    return {"introductions": intro_pages.introductions_data()}
 
 
 @bp.get("/chains")
-@require(*STAFF)
+@require("chains")
 def chains():
-    return facilitator.chains_data()
+    return chain_pages.chains_data()
 
 
 @bp.get("/chains/<chain_id>")
-@require(*STAFF)
+@require("chains")
 def chain(chain_id: str):
-    p, _ = current_chain(chain_id)
-    return p.as_dict(services().orgs)
+    return chain_pages.chain_data(chain_id)
 
 
 @bp.post("/check")
-@require(*STAFF)
+@require("chains")
 def check():
     doc = request.get_json(silent=True)
     if doc is None:
@@ -102,4 +103,4 @@ def check():
 
 @bp.get("/network")
 def network():
-    return explore.network()
+    return network_pages.network()

@@ -15,7 +15,7 @@ from matchmaker.errors import Forbidden
 from matchmaker.trust.access import ANONYMOUS, Viewer, World
 from matchmaker.trust.accounts import User, authenticate, get_user
 from matchmaker.trust.audit import log
-from matchmaker.trust.introductions import statuses
+from matchmaker.trust.introductions import statuses_for
 
 from .helpers import services
 
@@ -42,8 +42,7 @@ def current_world() -> World:
 def match_statuses() -> dict[tuple[str, str], str]:
     """Introduction status per (offer, need) the viewer may know of, read once per request."""
     if "statuses" not in g:
-        v = viewer()
-        g.statuses = {} if v.role == "anonymous" else statuses(services().store, None if v.is_staff else v.org_id)
+        g.statuses = statuses_for(services().store, viewer())
     return g.statuses
 
 
@@ -52,19 +51,20 @@ def acting_user() -> User:
     return User(v.username or "", v.role, v.org_id)
 
 
-def require(*roles: str) -> Callable:
-    """Only these roles; anonymous visitors are sent to the login page (JSON callers get 401)."""
+def require(action: str) -> Callable:
+    """Only viewers who may do `action` (trust.permissions); a visitor who may not is sent to
+    the login page (JSON callers get 401)."""
     def wrap(view: Callable) -> Callable:
         @wraps(view)
         def inner(*args: Any, **kwargs: Any):
             v = viewer()
-            if v.role == "anonymous":
+            if v.may(action):
+                return view(*args, **kwargs)
+            if not v.signed_in:
                 if request.path.startswith("/api/"):
                     abort(401, description="log in first")
                 return redirect(url_for("auth.login", next=request.full_path if request.args else request.path))
-            if v.role not in roles:
-                raise Forbidden(f"your role ({v.role}) may not open this page")
-            return view(*args, **kwargs)
+            raise Forbidden(f"your role ({v.role}) may not open this page")
         return inner
     return wrap
 
@@ -89,7 +89,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("firm.index")
+    return url_for("search.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -113,7 +113,7 @@ def login():
 @bp.post("/logout")
 def logout():
     session.clear()
-    return redirect(url_for("firm.index"))
+    return redirect(url_for("search.index"))
 
 
 def init_app(app) -> None:

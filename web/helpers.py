@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, current_app, request
 
 from matchmaker.errors import MatchmakerError
+from matchmaker.matching.stored import has_matches, sync_changed
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, SECTORS
 from matchmaker.programmes import rules
 from matchmaker.reference import REGIONS
@@ -19,6 +20,14 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 def services() -> Services:
     return current_app.extensions["matchmaker"]
+
+
+def refresh_matches_of(changed: list[str]) -> None:
+    """After a write: bring the stored matches of the changed streams up to date (when the store
+    keeps any). The caches reload on the next request, when they see the new data version."""
+    svc = services()
+    if changed and has_matches(svc.store):
+        sync_changed(svc.store, changed, svc.embedder)
 
 
 def arg_float(name: str, low: float | None = None, high: float | None = None) -> float | None:

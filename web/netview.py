@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from pyvis.network import Network
 
+from matchmaker.chains import graph
+from matchmaker.materials import as_tonnes
 from matchmaker.model import Organisation, Stream
 from matchmaker.reference import postcodes
 
@@ -37,39 +39,36 @@ class Filters:
 
 
 def _tonnes(s: Stream) -> float:
-    return s.quantity if s.quantity and s.unit in ("t/yr", "m3/yr") else 0.0
+    """Tonnes a year by the one rule in matchmaker.materials (m3 only for liquids), else 0."""
+    return as_tonnes(s.quantity, s.unit, s.material) or 0.0
 
 
 def network_data(orgs: dict[str, Organisation], streams: dict[str, Stream],
                  pairs: dict[str, list[tuple[str, float]]], f: Filters) -> dict:
-    """Nodes, edges and options for the page, after the filters."""
+    """Nodes, edges and options for the page, after the filters: the organisation graph of
+    matchmaker.chains.graph, keeping only the links the filters let through."""
     places = postcodes()
 
-    def stream_ok(s: Stream) -> bool:
-        return ((not f.chapter or (s.ewc or "").startswith(f.chapter)) and (not f.material or s.material == f.material)
-                and (not f.confidentiality or s.confidentiality == f.confidentiality))
+    def stream_ok(s: dict) -> bool:
+        return ((not f.chapter or s["ewc"].startswith(f.chapter)) and (not f.material or s["material"] == f.material)
+                and (not f.confidentiality or s["confidentiality"] == f.confidentiality))
 
     def org_ok(o: Organisation) -> bool:
         return (not f.sector or o.sector == f.sector) and (not f.region or places[o.postcode].region == f.region)
 
+    def keep(offer: dict, need: dict) -> bool:
+        return (stream_ok(offer) or stream_ok(need)) and org_ok(orgs[offer["org_id"]]) and org_ok(orgs[need["org_id"]])
+
+    F = graph.firm_graph(graph.build_graph(list(orgs.values()), list(streams.values()), pairs, f.min_score), keep)
     links: dict[tuple[str, str], dict] = {}
-    for sid, lst in pairs.items():
-        for other, score in lst:
-            if score < f.min_score or sid not in streams or other not in streams:
-                continue
-            a, b = (streams[sid], streams[other]) if streams[sid].direction == "offer" else (streams[other], streams[sid])
-            if a.org_id == b.org_id or not (stream_ok(a) or stream_ok(b)):
-                continue
-            if not (org_ok(orgs[a.org_id]) and org_ok(orgs[b.org_id])):
-                continue
-            flow = min(_tonnes(a), _tonnes(b))
-            key = (a.org_id, b.org_id)
-            if key not in links or links[key]["score"] < score:
-                links[key] = {"score": score, "tonnes": flow, "offer": a.title, "need": b.title}
+    for a, b, d in F.edges(data=True):
+        offer, need = streams[d["offer_id"]], streams[d["need_id"]]
+        links[(a, b)] = {"score": d["score"], "tonnes": min(_tonnes(offer), _tonnes(need)),
+                         "offer": offer.title, "need": need.title}
     volume: dict[str, float] = defaultdict(float)
     for s in streams.values():
         volume[s.org_id] += _tonnes(s)
-    shown = {o.id for o in orgs.values() if org_ok(o) and (any(stream_ok(s) for s in streams.values() if s.org_id == o.id)
+    shown = {o.id for o in orgs.values() if org_ok(o) and (any(stream_ok(_node(s)) for s in streams.values() if s.org_id == o.id)
                                                             or not (f.chapter or f.material or f.confidentiality))}
     group = f.group or ("region" if len(shown) > AGGREGATE_ABOVE else None)
     net = Network(directed=True)
@@ -101,6 +100,11 @@ def network_data(orgs: dict[str, Organisation], streams: dict[str, Stream],
                         "layout": {"improvedLayout": False},  # its initial layout is slow beyond ~100 nodes
                         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True},
                         "edges": {"arrows": "to", "smooth": False}}}
+
+
+def _node(s: Stream) -> dict:
+    """The attributes the filters read, as the graph's stream nodes carry them."""
+    return {"ewc": s.ewc or "", "material": s.material, "confidentiality": s.confidentiality}
 
 
 def _map_position(lat: float, lon: float, key: str) -> tuple[float, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matchmaker.model import HIERARCHY_NAMES, Organisation, Stream
 from matchmaker.reference import ewc_codes, postcodes
-from matchmaker.trust.access import World, match_for
+from matchmaker.trust.access import World
 
 
 def org_view(o: Organisation) -> dict:
@@ -30,14 +30,11 @@ def stream_view(s: Stream, orgs: dict[str, Organisation]) -> dict:
             "confidentiality": s.confidentiality, "region": postcodes()[owner.postcode].region if owner else None}
 
 
-def match_view(m: dict, stream_id: str | None, world: World, query: Stream | None = None,
-               status: str = "suggested") -> dict | None:
-    """A stored or fresh match seen from one side by the world's viewer: the counterpart and
-    the reasons, or None when the viewer may not see the counterpart."""
-    shown = match_for(m, world, query)
-    if shown is None:
-        return None
-    other_id = m["need_id"] if m["offer_id"] in (stream_id, "query") else m["offer_id"]
+def shown_match_view(shown: dict, stream_id: str | None, world: World, status: str = "suggested") -> dict:
+    """A match the viewer may see (already through trust.access.visible), seen from one
+    side: the counterpart and the reasons."""
+    other_id = shown["need_id"] if shown["offer_id"] in (stream_id, "query") else shown["offer_id"]
     other = world.streams[other_id]
     return {**shown, "other": {**stream_view(other, world.orgs), "anonymised": other_id in world.approx},
             "status": status}
+

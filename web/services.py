@@ -1,13 +1,22 @@
-"""What the pages share: the store, the match index and cached chain proposals.
+"""What the pages share: the store, the embedder, and a snapshot of what was read and
+derived from one data version (records, match index, pairs, graph, proposals, exports).
 
-Built lazily once per app and rebuilt after an import, so a page reads
-stored results instead of recomputing them.
+Every write bumps the store's data version in its own transaction (matchmaker.store).
+A request checks that version once, when it first needs data (one row), and keeps the
+snapshot it got until it ends. When the version moved, a new snapshot replaces the old
+one: it keeps the parts whose tables did not change and reloads the others when they are
+first asked for. So a process reloads after a write, whoever made it (this process,
+another worker, the CLI), never before it; and a request still reading an old snapshot
+caches nothing that a later request could see.
 """
 
 from __future__ import annotations
 
 import threading
 from functools import cached_property
+from typing import Any
+
+from flask import g, has_request_context
 
 from matchmaker.chains import graph
 from matchmaker.matching.embedding import Embedder, load_embedder
@@ -16,40 +25,67 @@ from matchmaker.matching.stored import build_index, ranked_pairs
 from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import Proposal, propose
 from matchmaker.store import Store
-from matchmaker.trust.access import ANONYMOUS, Viewer, World, world_for
-from matchmaker.trust.introductions import revealed_to
+from matchmaker.trust.access import ANONYMOUS, Viewer, World, shared_view, world_for
+from matchmaker.trust.introductions import revealed_for
+
+RECORDS = frozenset({"organisations", "streams"})
+EVERYTHING = RECORDS | {"matches"}
+# The tables each cached part is read from: a part survives a write to any other table.
+DEPENDS: dict[str, frozenset[str]] = {
+    "records": RECORDS, "index": RECORDS, "pairs": frozenset({"matches"}), "graph": EVERYTHING,
+    "firm_graph": EVERYTHING, "public_world": EVERYTHING, "proposals": EVERYTHING, "exports": EVERYTHING,
+}
 
 
-class Services:
-    def __init__(self, db: str | None, model: str | None = None, embedder: Embedder | None = None):
-        self.store = Store(db)
-        self._model = model
-        self._embedder = embedder
+class Snapshot:
+    """The parts read from one data version, each loaded on first use and never changed after."""
+
+    def __init__(self, svc: Services, versions: dict[str, int], carried: dict[str, Any] | None = None):
+        self._svc = svc
+        self.versions = versions
         self._lock = threading.RLock()
-        self._proposals: dict[str, list[Proposal]] = {}
-        self._exports: dict[str, str] = {}
+        self.proposals: dict[str, list[Proposal]] = {}
+        self.exports: dict[str, str] = {}
+        self.__dict__.update(carried or {})
+
+    def successor(self, versions: dict[str, int]) -> Snapshot:
+        """A snapshot for newer versions that keeps the parts no changed table feeds."""
+        changed = {name for name in versions.keys() | self.versions.keys()
+                   if versions.get(name) != self.versions.get(name)}
+        carried = {part: self.__dict__[part] for part, tables in DEPENDS.items()
+                   if part in self.__dict__ and not tables & changed}
+        return Snapshot(self._svc, versions, carried)
 
     @cached_property
-    def embedder(self) -> Embedder:
-        return self._embedder or load_embedder(self._model)
+    def records(self) -> tuple[dict, dict]:
+        """Organisations and streams read as one: read again if a write landed between the two reads."""
+        store = self._svc.store
+        with self._lock:
+            for _ in range(5):
+                before = {name: v for name, v in store.data_versions().items() if name in RECORDS}
+                orgs = {o.id: o for o in store.organisations()}
+                streams = {s.id: s for s in store.streams()}
+                if before == {name: v for name, v in store.data_versions().items() if name in RECORDS}:
+                    break
+            return orgs, streams
 
-    @cached_property
+    @property
     def orgs(self) -> dict:
-        return {o.id: o for o in self.store.organisations()}
+        return self.records[0]
 
-    @cached_property
+    @property
     def streams(self) -> dict:
-        return {s.id: s for s in self.store.streams()}
+        return self.records[1]
 
     @cached_property
     def index(self) -> MatchIndex:
         with self._lock:
-            return build_index(self.store, self.embedder)
+            return build_index(self._svc.store, self._svc.embedder)
 
     @cached_property
     def pairs(self) -> dict[str, list[tuple[str, float]]]:
         with self._lock:
-            return ranked_pairs(self.store, self.embedder)
+            return ranked_pairs(self._svc.store, self._svc.embedder)
 
     @cached_property
     def graph(self):
@@ -59,60 +95,117 @@ class Services:
     def firm_graph(self):
         return graph.firm_graph(self.graph)
 
-    def graph_export(self, fmt: str) -> str:
-        """GraphML or GEXF of the whole graph, built once per data version (it takes ~0.1-0.4 s)."""
+    @cached_property
+    def public_world(self) -> World:
         with self._lock:
-            if fmt not in self._exports:
-                self._exports[fmt] = graph.to_graphml(self.graph) if fmt == "graphml" else graph.to_gexf(self.graph)
-            return self._exports[fmt]
+            return world_for(ANONYMOUS, self.orgs, self.streams, self.pairs, self._svc.secret)
 
-    def proposals(self, programme_id: str) -> list[Proposal]:
+    def proposals_for(self, programme_id: str) -> list[Proposal]:
         with self._lock:
-            if programme_id not in self._proposals:
+            if programme_id not in self.proposals:
                 prog = rules.get_programme(programme_id)
-                self._proposals[programme_id] = propose(self.firm_graph, list(self.orgs.values()),
-                                                        list(self.streams.values()), prog)
-            return self._proposals[programme_id]
+                self.proposals[programme_id] = propose(self.firm_graph, list(self.orgs.values()),
+                                                       list(self.streams.values()), prog)
+            return self.proposals[programme_id]
 
-    def proposal(self, programme_id: str, chain_id: str) -> Proposal | None:
-        return next((p for p in self.proposals(programme_id) if p.chain.id == chain_id), None)
+    def export(self, key: str, build) -> str:
+        """A graph file built once per snapshot (they take ~0.1-0.4 s)."""
+        with self._lock:
+            if key not in self.exports:
+                self.exports[key] = build()
+            return self.exports[key]
+
+
+def _graph_text(G, fmt: str) -> str:
+    return graph.to_graphml(G) if fmt == "graphml" else graph.to_gexf(G)
+
+
+class Services:
+    def __init__(self, db: str | None, model: str | None = None, embedder: Embedder | None = None):
+        self.store = Store(db)
+        self._model = model
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or load_embedder(self._model)
 
     @cached_property
     def secret(self) -> bytes:
         return self.store.secret()
 
-    @cached_property
-    def public_world(self) -> World:
-        with self._lock:
-            return world_for(ANONYMOUS, self.orgs, self.streams, self.pairs, self.secret)
+    def check(self) -> Snapshot:
+        """The snapshot for the store's current data version (one row read; more only when it moved)."""
+        version = self.store.data_version()
+        snap = self._snapshot
+        if snap is not None and snap.versions.get("*") == version:
+            return snap
+        with self._lock:  # versions read in turn under the lock never go back
+            snap = self._snapshot
+            if snap is not None and snap.versions.get("*") == version:
+                return snap  # another request moved it meanwhile
+            versions = self.store.data_versions()
+            if snap is None or snap.versions != versions:
+                self._snapshot = snap.successor(versions) if snap else Snapshot(self, versions)
+            return self._snapshot
+
+    @property
+    def data(self) -> Snapshot:
+        """The request's snapshot: checked once, on first use, then kept until the request ends."""
+        if not has_request_context():
+            return self.check()
+        if "matchmaker_data" not in g:
+            g.matchmaker_data = self.check()
+        return g.matchmaker_data
+
+    @property
+    def orgs(self) -> dict:
+        return self.data.orgs
+
+    @property
+    def streams(self) -> dict:
+        return self.data.streams
+
+    @property
+    def index(self) -> MatchIndex:
+        return self.data.index
+
+    @property
+    def pairs(self) -> dict[str, list[tuple[str, float]]]:
+        return self.data.pairs
+
+    @property
+    def graph(self):
+        return self.data.graph
+
+    @property
+    def firm_graph(self):
+        return self.data.firm_graph
+
+    def proposals(self, programme_id: str) -> list[Proposal]:
+        return self.data.proposals_for(programme_id)
+
+    def proposal(self, programme_id: str, chain_id: str) -> Proposal | None:
+        return next((p for p in self.proposals(programme_id) if p.chain.id == chain_id), None)
 
     def world(self, viewer: Viewer) -> World:
-        """What this viewer may see: everything for staff, the shared public world for visitors,
-        and for a firm user its own streams plus what introductions revealed."""
-        if viewer.role == "anonymous":
-            return self.public_world
-        revealed = revealed_to(self.store, viewer.org_id) if viewer.role == "firm" and viewer.org_id else frozenset()
-        return world_for(viewer, self.orgs, self.streams, self.pairs, self.secret, revealed)
+        """What this viewer may see (trust.access): visitors share one cached public world; staff
+        and firm users get theirs built per request (a firm's includes what introductions revealed)."""
+        snap = self.data
+        if shared_view(viewer) == "public":
+            return snap.public_world
+        return world_for(viewer, snap.orgs, snap.streams, snap.pairs, self.secret, revealed_for(self.store, viewer))
 
     def graph_export_for(self, viewer: Viewer, fmt: str) -> str:
-        """The graph file as this viewer may see it; the staff and visitor versions are built once."""
-        if viewer.is_staff:
-            return self.graph_export(fmt)
-        key = f"public-{fmt}"
-        if viewer.role == "anonymous" and key in self._exports:
-            return self._exports[key]
-        w = self.world(viewer)
-        g = graph.build_graph(list(w.orgs.values()), list(w.streams.values()), w.pairs)
-        text = graph.to_graphml(g) if fmt == "graphml" else graph.to_gexf(g)
-        if viewer.role == "anonymous":
-            with self._lock:
-                self._exports[key] = text
-        return text
+        """The graph file as this viewer may see it; the versions viewers share are built once per snapshot."""
+        snap = self.data
+        shared = shared_view(viewer)
+        if shared == "all":
+            return snap.export(fmt, lambda: _graph_text(snap.graph, fmt))
 
-    def invalidate(self) -> None:
-        """After the data changed: drop every derived view (the embedding cache survives)."""
-        with self._lock:
-            for name in ("orgs", "streams", "index", "pairs", "graph", "firm_graph", "public_world"):
-                self.__dict__.pop(name, None)
-            self._proposals.clear()
-            self._exports.clear()
+        def build() -> str:
+            w = self.world(viewer)
+            return _graph_text(graph.build_graph(list(w.orgs.values()), list(w.streams.values()), w.pairs), fmt)
+        return snap.export(f"public-{fmt}", build) if shared == "public" else build()

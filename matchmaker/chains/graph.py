@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 
 import networkx as nx
 
@@ -60,8 +61,11 @@ def build_graph(orgs: list[Organisation], streams: list[Stream],
     return G
 
 
-def firm_graph(G: nx.DiGraph) -> nx.DiGraph:
-    """Organisation-level projection: A -> B when A's offer matches B's need (best link kept)."""
+def firm_graph(G: nx.DiGraph, keep: Callable[[dict, dict], bool] | None = None) -> nx.DiGraph:
+    """Organisation-level projection: A -> B when A's offer matches B's need (best link kept).
+
+    `keep(offer, need)`, given the two stream nodes' attributes, leaves out the links it refuses
+    (the network page's filters)."""
     F = nx.DiGraph()
     for _, data in G.nodes(data=True):
         if data["type"] == "organisation":
@@ -70,7 +74,7 @@ def firm_graph(G: nx.DiGraph) -> nx.DiGraph:
         if data.get("relation") != "match":
             continue
         a, b = G.nodes[u]["org_id"], G.nodes[v]["org_id"]
-        if a == b:
+        if a == b or (keep is not None and not keep(G.nodes[u], G.nodes[v])):
             continue
         if not F.has_edge(a, b) or F[a][b]["score"] < data["score"]:
             F.add_edge(a, b, score=data["score"], offer_id=G.nodes[u]["id"], need_id=G.nodes[v]["id"])

@@ -16,13 +16,16 @@ import hashlib
 import hmac
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import islice
 
 from matchmaker.matching.explain import Match, explain
 from matchmaker.model import Organisation, Stream
 from matchmaker.reference import REGIONS, postcodes
 from matchmaker.trust.accounts import STAFF, User
+from matchmaker.trust.permissions import may
 
 # A postcode per region for pseudonymous owners: places them on the map without an address.
 REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",
@@ -45,6 +48,14 @@ class Viewer:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role != "anonymous"
+
+    def may(self, action: str) -> bool:
+        """Whether this viewer's role may do `action` (see permissions.ACTIONS)."""
+        return may(self.role, action)
 
     @classmethod
     def of(cls, user: User | None) -> Viewer:
@@ -166,4 +177,33 @@ def match_for(m: dict, world: World, query: Stream | None = None) -> dict | None
     return shown
 
 
-__all__ = ["ANONYMOUS", "REGIONS", "Viewer", "World", "about", "match_for", "pseudonym", "scrub", "world_for"]
+def shared_view(viewer: Viewer) -> str | None:
+    """The view this viewer shares with others, so one cached copy serves them all: 'all' for
+    staff (everything), 'public' for visitors; None for a firm, which also sees its own streams."""
+    if viewer.is_staff:
+        return "all"
+    return "public" if not viewer.signed_in else None
+
+
+def visible(found: Iterable[dict], world: World, query: Stream | None = None) -> Iterator[dict]:
+    """The matches the world's viewer may see, as it may see them (see match_for), in order."""
+    for m in found:
+        shown = match_for(m, world, query)
+        if shown is not None:
+            yield shown
+
+
+MAX_EXTRA = 500  # a search asks for at most this many more results than it shows
+
+
+def top_visible(search: Callable[[int], Iterable[dict]], world: World, total: int, top: int,
+                query: Stream | None = None) -> list[dict]:
+    """The viewer's best `top` matches of a search over all `total` streams: `search(k)` is asked
+    for `top` plus as many as the viewer may not see (at most MAX_EXTRA more), so hiding some
+    still fills the list."""
+    hidden = max(0, total - len(world.streams))
+    return list(islice(visible(search(top + min(hidden, MAX_EXTRA)), world, query), top))
+
+
+__all__ = ["ANONYMOUS", "REGIONS", "Viewer", "World", "about", "match_for", "pseudonym", "scrub", "shared_view",
+           "top_visible", "visible", "world_for"]

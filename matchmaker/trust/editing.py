@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Container
 from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
 
 from matchmaker.errors import Forbidden, NotFound, Problem, ValidationFailed
+from matchmaker.freshness import mark_stale
 from matchmaker.io.exporter import cell
 from matchmaker.io.validate import parse_organisation, parse_stream
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
@@ -34,6 +36,26 @@ def new_stream_id() -> str:
 
 def may_edit(actor: User, org_id: str | None) -> bool:
     return actor.role in STAFF or (actor.role == "firm" and org_id is not None and actor.org_id == org_id)
+
+
+def locked_fields(actor: User, kind: str) -> tuple[str, ...]:
+    """The fields the edit form shows read-only to this actor."""
+    return () if actor.role in STAFF else LOCKED_FOR_FIRMS[kind]
+
+
+def check_may_open(actor: User, kind: str, record_id: str | None, current: Organisation | Stream | None,
+                   org_id: str | None, visible: Callable[[str], Container[str]]) -> None:
+    """Raise unless `actor` may open the edit form for this record (or for a new one, under
+    `org_id`). A record the actor may not even see answers NotFound, like a missing one;
+    `visible(kind)` gives the ids of that kind the actor sees, asked only on refusal."""
+    owner = (current.id if kind == "organisation" else current.org_id) if current else org_id
+    if not ((owner and not may_edit(actor, owner)) or (owner is None and actor.role not in STAFF)):
+        return
+    shown = visible("organisation" if kind == "organisation" or not record_id else "stream")
+    target = record_id or owner
+    if target and target not in shown:  # hidden and missing look the same
+        raise NotFound(f"unknown {kind} {target!r}")
+    raise Forbidden("you may edit only your own organisation and its streams")
 
 
 def save(store: Store, actor: User, kind: str, raw: dict[str, Any], current: Organisation | Stream | None) -> str:
@@ -73,6 +95,7 @@ def save(store: Store, actor: User, kind: str, raw: dict[str, Any], current: Org
         if kind == "stream" and not may_edit(actor, record.org_id):
             raise Forbidden("you may edit only your own organisation and its streams")
         store.upsert(conn, [record] if kind == "organisation" else [], [record] if kind == "stream" else [])
+        mark_stale(conn, [record.id] if kind == "stream" else [], [record.id] if kind == "organisation" else [])
         log(conn, actor.username, f"{'add' if current is None else 'edit'}_{kind}", f"{kind} {record.id}")
     return record.id
 

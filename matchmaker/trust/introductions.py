@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 
 from matchmaker.errors import Forbidden, MatchmakerError, NotFound
 from matchmaker.store import Store, introductions, streams
-from matchmaker.trust.accounts import STAFF, User
+from matchmaker.trust.access import Viewer
+from matchmaker.trust.accounts import STAFF, User, list_users
 from matchmaker.trust.audit import log, now
 
 
@@ -62,31 +63,64 @@ def _get(conn: Connection, intro_id: int) -> Introduction:
     return Introduction(**row)
 
 
+NOT_POSSIBLE = "no introduction can be asked for with stream {!r}"
+
+
 def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
-    """Ask for an introduction between an offer and a need."""
+    """Ask for an introduction between an offer and a need.
+
+    A firm is first checked for owning one of the two streams; about the other stream it
+    then gets one answer for every refusal (missing, private, wrong direction, same owner),
+    so a request cannot test who owns an anonymised stream. Every request touching another
+    organisation's anonymised stream is in the audit log, refused ones too.
+    """
+    with store.engine.connect() as conn:
+        found = _streams(conn, offer_id, need_id)
+    watched = actor.role not in STAFF and any(
+        r.confidentiality == "anonymised" and r.org_id != actor.org_id for r in found.values())
+    try:
+        return _request(store, actor, offer_id, need_id)
+    except MatchmakerError as exc:
+        if watched:
+            with store.transaction() as conn:
+                log(conn, actor.username or "?", "introduction_refused", "introduction",
+                    f"{offer_id[:64]} -> {need_id[:64]}: {str(exc)[:120]}")
+        raise
+
+
+def _request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
+    if actor.role not in STAFF and actor.role != "firm":
+        raise Forbidden("log in to ask for an introduction")
     with store.transaction() as conn:
         found_streams = _streams(conn, offer_id, need_id)
-        for sid in (offer_id, need_id):
-            row = found_streams.get(sid)
-            # a firm may not even learn that another organisation's private stream exists
-            if row is None or (actor.role not in STAFF and row.confidentiality == "private"
-                               and row.org_id != actor.org_id):
-                raise NotFound(f"unknown stream {sid!r}")
-        owners = {sid: (r.org_id, r.direction) for sid, r in found_streams.items()}
-        for sid, direction in ((offer_id, "offer"), (need_id, "need")):
-            if owners[sid][1] != direction:
-                raise MatchmakerError(f"stream {sid} is not an {direction}" if direction == "offer"
-                                      else f"stream {sid} is not a need")
-        if owners[offer_id][0] == owners[need_id][0]:
-            raise MatchmakerError("both streams belong to the same organisation")
         consent: dict[str, bool | None] = {"offer_consent": None, "need_consent": None}
         if actor.role == "firm":
-            side = "offer" if owners[offer_id][0] == actor.org_id else "need" if owners[need_id][0] == actor.org_id else None
-            if side is None:
+            mine = [sid for sid in (offer_id, need_id)
+                    if sid in found_streams and found_streams[sid].org_id == actor.org_id]
+            if not mine:
                 raise Forbidden("a firm can ask for introductions only for its own streams")
+            if len(mine) == 2:
+                raise MatchmakerError("both streams belong to your organisation")
+            side = "offer" if mine[0] == offer_id else "need"
+            if found_streams[mine[0]].direction != side:
+                raise MatchmakerError(f"your stream {mine[0]} is not an {side}" if side == "offer"
+                                      else f"your stream {mine[0]} is not a need")
+            other_id = need_id if side == "offer" else offer_id
+            other = found_streams.get(other_id)
+            if (other is None or other.confidentiality == "private"
+                    or other.direction != ("need" if side == "offer" else "offer")):
+                raise NotFound(NOT_POSSIBLE.format(other_id[:64]))
             consent[f"{side}_consent"] = True
-        elif actor.role not in STAFF:
-            raise Forbidden("log in to ask for an introduction")
+        else:
+            for sid in (offer_id, need_id):
+                if sid not in found_streams:
+                    raise NotFound(f"unknown stream {sid!r}")
+            for sid, direction in ((offer_id, "offer"), (need_id, "need")):
+                if found_streams[sid].direction != direction:
+                    raise MatchmakerError(f"stream {sid} is not an {direction}" if direction == "offer"
+                                          else f"stream {sid} is not a need")
+            if found_streams[offer_id].org_id == found_streams[need_id].org_id:
+                raise MatchmakerError("both streams belong to the same organisation")
         found = conn.execute(select(introductions.c.id, introductions.c.status).where(
             introductions.c.offer_id == offer_id, introductions.c.need_id == need_id)).first()
         stamp = now()
@@ -161,3 +195,63 @@ def revealed_to(store: Store, org_id: str) -> set[str]:
         if i.status in ("introduced", "in_chain"):
             shown |= {i.offer_id, i.need_id} - mine
     return shown
+
+
+# -- what a viewer may do with a match or an introduction (the pages offer exactly this) --------
+
+ASKABLE = ("suggested", "declined")  # a match one may ask (again) to be introduced to
+
+
+def can_request(viewer: Viewer, offer_owner: str, need_owner: str, status: str) -> bool:
+    """Staff for any match, a firm for a match with one of its own streams, while none is pending."""
+    own_side = viewer.org_id is not None and viewer.org_id in (offer_owner, need_owner)
+    return (viewer.is_staff or own_side) and status in ASKABLE
+
+
+def can_answer(intro: Introduction, side: str | None) -> bool:
+    """The firm on `side` answers once, while the introduction is requested."""
+    return bool(side) and intro.status == "requested" and getattr(intro, f"{side}_consent") is None
+
+
+def can_chain(viewer: Viewer, intro: Introduction) -> bool:
+    return viewer.is_staff and intro.status == "introduced"
+
+
+def shown_requester(intro: Introduction, viewer: Viewer, asker: User | None) -> str:
+    """Who asked, as the viewer may know it: until both agree, a firm user's name could
+    identify an anonymised owner, so a firm learns only which side asked."""
+    if viewer.is_staff or intro.requested_by == viewer.username or intro.status in ("introduced", "in_chain"):
+        return intro.requested_by
+    if asker is not None and asker.org_id == viewer.org_id:
+        return "your organisation"
+    return "the other firm" if asker and asker.role == "firm" else "a facilitator"
+
+
+def introductions_for(store: Store, viewer: Viewer) -> list[dict]:
+    """The introductions the viewer may see (staff: all; a firm: its own), each with the side
+    the viewer is on, the requester as it may be shown, and what the viewer may do next."""
+    found = list_introductions(store, None if viewer.is_staff else viewer.org_id)
+    with store.engine.connect() as conn:
+        rows = _streams(conn, *{sid for i in found for sid in (i.offer_id, i.need_id)}) if found else {}
+    owners = {sid: r.org_id for sid, r in rows.items()}
+    users = {u.username: u for u in list_users(store)}
+    out = []
+    for i in found:
+        side = i.side_of(owners, viewer.org_id)
+        out.append({**i.__dict__, "requested_by": shown_requester(i, viewer, users.get(i.requested_by)),
+                    "side": side, "can_answer": can_answer(i, side), "can_chain": can_chain(viewer, i)})
+    return out
+
+
+def statuses_for(store: Store, viewer: Viewer) -> dict[tuple[str, str], str]:
+    """The introduction status of each match the viewer may know of (a visitor: none)."""
+    if not viewer.signed_in:
+        return {}
+    return statuses(store, None if viewer.is_staff else viewer.org_id)
+
+
+def revealed_for(store: Store, viewer: Viewer) -> frozenset[str]:
+    """The streams a firm sees in full because both sides agreed; nothing more for anyone else."""
+    if viewer.role == "firm" and viewer.org_id:
+        return frozenset(revealed_to(store, viewer.org_id))
+    return frozenset()

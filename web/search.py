@@ -1,4 +1,4 @@
-"""For firms: 'Who can use my residual stream?' (or 'Who can supply what I need?')."""
+"""Search: 'Who can use my residual stream?' (or 'Who can supply what I need?')."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from flask import Blueprint, render_template, request
 
 from matchmaker.matching.index import query_stream
 from matchmaker.model import MATERIALS, UNITS
+from matchmaker.trust.access import top_visible
 
 from .auth import current_world
 from .helpers import arg_choice, arg_float, arg_int, services
-from .present import match_view
+from .present import shown_match_view
 
-bp = Blueprint("firm", __name__)
+bp = Blueprint("search", __name__)
 
 
 def search() -> tuple[dict, list[dict]]:
@@ -26,17 +27,19 @@ def search() -> tuple[dict, list[dict]]:
         return form, []
     svc = services()
     world = current_world()
-    hidden = len(svc.streams) - len(world.streams)  # ask for enough that hiding some still fills the page
-    found = svc.index.match_text(form["text"], form["direction"], postcode=form["postcode"], ewc=form["ewc"],
-                                 quantity=form["quantity"] or None, unit=form["unit"], material=form["material"],
-                                 top=form["top"] + min(hidden, 500))
+
+    def run(k: int) -> list[dict]:
+        return [m.as_dict() for m in svc.index.match_text(
+            form["text"], form["direction"], postcode=form["postcode"], ewc=form["ewc"],
+            quantity=form["quantity"] or None, unit=form["unit"], material=form["material"], top=k)]
+
     query = query_stream(form["text"], form["direction"], quantity=form["quantity"] or None, unit=form["unit"],
                          material=form["material"])
-    shown = (match_view(m.as_dict(), None, world, query) for m in found)
-    return form, [m for m in shown if m is not None][:form["top"]]
+    found = top_visible(run, world, len(svc.streams), form["top"], query)
+    return form, [shown_match_view(m, None, world) for m in found]
 
 
 @bp.get("/")
 def index():
     form, results = search()
-    return render_template("firm/search.html", form=form, results=results, units=UNITS)
+    return render_template("search/index.html", form=form, results=results, units=UNITS)

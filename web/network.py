@@ -1,4 +1,4 @@
-"""For anyone browsing: the programme's network."""
+"""The programme's network: who could supply whom, drawn and exported as the viewer may see it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .auth import current_world, viewer
 from .helpers import arg_choice, arg_float, services
 from .netview import Filters, network_data
 
-bp = Blueprint("explore", __name__)
+bp = Blueprint("network", __name__)
 
 
 def filters() -> Filters:
@@ -23,6 +23,7 @@ def filters() -> Filters:
 
 
 def network() -> dict:
+    """The filtered graph of the viewer's world; the page and /api/network."""
     world = current_world()
     return network_data(world.orgs, world.streams, world.pairs, filters())
 
@@ -30,7 +31,7 @@ def network() -> dict:
 @bp.get("/network")
 def network_page():
     data = network()
-    return render_template("explore/network.html", data=data, f=filters(), chapters=ewc_chapters(),
+    return render_template("network/network.html", data=data, f=filters(), chapters=ewc_chapters(),
                            confidentiality=CONFIDENTIALITY)
 
 

@@ -1,0 +1,70 @@
+"""Value chains for facilitators: the proposals of a programme, one chain (or an edited one),
+its JSON and CSV exports and its application summary."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+from matchmaker.model import SECTORS
+from matchmaker.programmes.proposals import filter_proposals
+from matchmaker.programmes.rules import get_programme
+from matchmaker.reference import REGIONS
+
+from .auth import require
+from .chainview import chain_csv, chain_query, current_chain
+from .helpers import arg_choice, arg_float, arg_int, programme_arg, services
+
+bp = Blueprint("chains", __name__)
+
+
+def chains_data() -> dict:
+    """The programme's proposals after the filters; the page and /api/chains."""
+    svc = services()
+    programme_id = programme_arg()
+    f = {"sector": arg_choice("sector", SECTORS), "region": arg_choice("region", REGIONS),
+         "min_score": arg_float("min_score", 0, 1), "eligibility": arg_choice("eligibility", ("pass", "fail", "unknown")),
+         "firms": arg_int("firms", 0, 0, 10) or None, "kind": arg_choice("kind", ("pair", "path", "loop", "hub"))}
+    found = filter_proposals(svc.proposals(programme_id), svc.orgs, **f)
+    top = arg_int("top", 50, 1, 1000)
+    return {"programme": programme_id, "filters": f, "count": len(found),
+            "chains": [p.as_dict(svc.orgs) for p in found[:top]]}
+
+
+def chain_data(chain_id: str) -> dict:
+    """One chain, checked against the programme; the page, its exports and /api/chains/<id>."""
+    p, _ = current_chain(chain_id)
+    return p.as_dict(services().orgs)
+
+
+@bp.get("/chains")
+@require("chains")
+def chains_page():
+    return render_template("chains/chains.html", **chains_data())
+
+
+@bp.get("/chains/<chain_id>")
+@require("chains")
+def chain_page(chain_id: str):
+    p, programme_id = current_chain(chain_id)
+    svc = services()
+    candidates = sorted((o for o in svc.orgs.values() if o.id not in p.chain.members), key=lambda o: o.name)
+    return render_template("chains/chain.html", chain=p.as_dict(svc.orgs), programme_id=programme_id,
+                           query=chain_query(p, programme_id), candidates=candidates)
+
+
+@bp.get("/chains/<chain_id>.<any(json, csv):fmt>")
+@require("chains")
+def chain_export(chain_id: str, fmt: str):
+    data = chain_data(chain_id)
+    if fmt == "json":
+        return data
+    return Response(chain_csv(data), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={data['id']}.csv"})
+
+
+@bp.get("/chains/<chain_id>/summary")
+@require("chains")
+def chain_summary(chain_id: str):
+    p, programme_id = current_chain(chain_id)
+    return render_template("chains/summary.html", chain=p.as_dict(services().orgs),
+                           programme=get_programme(programme_id))

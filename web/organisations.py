@@ -1,0 +1,123 @@
+"""Organisations and their streams: the list, one organisation, one stream with its
+partner finder, and editing (firms their own, facilitators any)."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from matchmaker.errors import NotFound, ValidationFailed
+from matchmaker.matching.stored import has_matches, stored_matches
+from matchmaker.model import KINDS
+from matchmaker.trust import editing
+from matchmaker.trust.access import visible
+from matchmaker.trust.introductions import can_request
+
+from .auth import acting_user, current_world, match_statuses, require, viewer
+from .helpers import arg_choice, arg_int, refresh_matches_of, services
+from .present import org_view, shown_match_view, stream_view
+
+bp = Blueprint("organisations", __name__)
+
+
+def org_data(org_id: str) -> dict:
+    """One organisation and its streams with their best matches; the page and /api/orgs/<id>."""
+    world = current_world()
+    org = world.orgs.get(org_id)
+    if org is None:  # hidden and missing look the same, so existence does not leak
+        raise NotFound(f"unknown organisation {org_id!r}")
+    own = [s for s in world.streams.values() if s.org_id == org_id]
+    return {"organisation": org_view(org), "can_edit": editing.may_edit(acting_user(), org_id),
+            "streams": [{**stream_view(s, world.orgs), "matches": stream_matches(s.id, 5)} for s in own]}
+
+
+def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
+    """A stream's best matches as the viewer may see them, with what the viewer may ask."""
+    svc = services()
+    v = viewer()
+    world = current_world()
+    if not has_matches(svc.store):
+        _ = svc.pairs  # computes and stores them once
+    found = stored_matches(svc.store, stream_id, top + 20)
+    if len(found) < top and top > 10:
+        found = [m.as_dict() for m in svc.index.match_stream(stream_id, top + 20)]
+    status = match_statuses()
+    out = []
+    for shown in islice(visible(found, world), top):
+        pair = (shown["offer_id"], shown["need_id"])
+        view = shown_match_view(shown, stream_id, world, status.get(pair, "suggested"))
+        view["can_request"] = can_request(v, world.streams[pair[0]].org_id, world.streams[pair[1]].org_id,
+                                          view["status"])
+        out.append(view)
+    return out
+
+
+def stream_data(stream_id: str) -> dict:
+    """One stream and its matches; the page and /api/streams/<id>."""
+    world = current_world()
+    s = world.streams.get(stream_id)
+    if s is None:
+        raise NotFound(f"unknown stream {stream_id!r}")
+    view = {**stream_view(s, world.orgs), "anonymised": stream_id in world.approx}
+    return {"stream": view, "can_edit": editing.may_edit(acting_user(), s.org_id),
+            "matches": stream_matches(stream_id, arg_int("top", 10, 1, 50))}
+
+
+@bp.get("/orgs")
+def orgs_page():
+    kind = arg_choice("kind", KINDS)
+    q = (request.args.get("q") or "").strip().lower()
+    world = current_world()
+    shown = [org_view(o) for o in world.listed_orgs
+             if (not kind or o.kind == kind) and (not q or q in o.name.lower())]
+    return render_template("organisations/orgs.html", orgs=shown, q=q, kind=kind, kinds=KINDS)
+
+
+@bp.get("/orgs/<org_id>")
+def org_page(org_id: str):
+    return render_template("organisations/org.html", **org_data(org_id))
+
+
+@bp.get("/streams/<stream_id>")
+def stream_page(stream_id: str):
+    return render_template("organisations/stream.html", **stream_data(stream_id))
+
+
+@bp.route("/<any(orgs, streams):what>/<record_id>/edit", methods=["GET", "POST"])
+@bp.route("/orgs/<org_id>/streams/new", methods=["GET", "POST"], defaults={"what": "streams", "record_id": None})
+@bp.route("/orgs/new", methods=["GET", "POST"], defaults={"what": "orgs", "record_id": None, "org_id": None})
+@require("edit")
+def edit_page(what: str, record_id: str | None, org_id: str | None = None):
+    """Edit an organisation or stream (or add one): who may is trust.editing's rule."""
+    kind = "organisation" if what == "orgs" else "stream"
+    svc = services()
+    current = editing.load(svc.store, kind, record_id) if record_id else None
+    user = acting_user()
+
+    def seen(which: str) -> dict:
+        world = current_world()
+        return world.orgs if which == "organisation" else world.streams
+
+    editing.check_may_open(user, kind, record_id, current, org_id, seen)
+    values = editing.form_values(current, kind)
+    if current is None and kind == "stream":
+        values["org_id"] = org_id or ""
+        values["id"] = editing.new_stream_id()
+    problems: list[str] = []
+    if request.method == "POST":
+        raw = {name: request.form.get(name, "") for name in values}
+        if current is None and kind == "stream":
+            raw["org_id"] = org_id or ""  # a new stream belongs to the organisation in the address
+        try:
+            saved = editing.save(svc.store, user, kind, raw, current)
+        except ValidationFailed as exc:
+            problems = [str(p) for p in exc.problems]
+            values = raw
+        else:
+            refresh_matches_of([saved] if kind == "stream" else
+                               [s.id for s in svc.streams.values() if s.org_id == saved])
+            return redirect(url_for("organisations.org_page" if kind == "organisation" else "organisations.stream_page",
+                                    **({"org_id": saved} if kind == "organisation" else {"stream_id": saved})))
+    return render_template("organisations/edit.html", kind=kind, values=values, problems=problems,
+                           locked=editing.locked_fields(user, kind), new=current is None), (422 if problems else 200)
