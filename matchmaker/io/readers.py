@@ -10,6 +10,8 @@ import codecs
 import csv
 import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,7 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    _refuse_mixed(data, source)
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -86,9 +89,37 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
                          f"{utf8_error.start})") from None
 
 
+class MixedEncoding(ValueError):
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def _refuse_mixed(data: bytes, source: str) -> None:
+    """A file that is UTF-8 on some lines and not on others (one line pasted from an old
+    Windows program) would otherwise be read wholly as Windows-1252, garbling every
+    UTF-8 letter: refuse it and name the first line that is not UTF-8."""
+    utf8_line = bad_line = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_line = bad_line or number
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line and bad_line:
+            raise MixedEncoding(f"{source}: line {bad_line} is not UTF-8 but line {utf8_line} is: the file mixes "
+                                "text encodings; save it again as UTF-8", bad_line)
+
+
 def read_csv(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
     try:
         text, _encoding = decode(data, name)
+    except MixedEncoding as exc:
+        problems.append(Problem(name, exc.line, None, str(exc).split(": ", 1)[1]))
+        return []
     except ValueError as exc:
         problems.append(Problem(name, None, None, str(exc).split(": ", 1)[1]))
         return []
@@ -114,6 +145,9 @@ def read_csv(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
     try:
         for values in reader:
             row_no = reader.line_num
+            if row_no > MAX_ROWS + 1:  # empty lines count too: they cost as much to read
+                problems.append(Problem(name, row_no, None, f"more than {MAX_ROWS} rows"))
+                return []
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
@@ -129,8 +163,39 @@ def read_csv(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
     return [table]
 
 
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # a real 100,000-row sheet unpacks to well under this
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+
+
+def _xlsx_too_big(name: str, data: bytes) -> str | None:
+    """Check a workbook before parsing it: a few hundred KB of zip can unpack to gigabytes
+    of empty rows. Looks at the zip's declared sizes and each sheet's declared dimension."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # not a zip: openpyxl reports the file as unreadable
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED:
+        return (f"the workbook unpacks to {total // 2**20} MB, more than {MAX_UNCOMPRESSED // 2**20} MB: "
+                "split it or save it as CSV")
+    for member in members:
+        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+            with archive.open(member) as fh:
+                head = fh.read(4096)
+            found = _DIMENSION.search(head)
+            if found and found.group(1) and int(found.group(1)) > MAX_ROWS + 1:
+                return (f"sheet {member.filename.rsplit('/', 1)[-1]} declares {int(found.group(1)):,} rows, "
+                        f"more than {MAX_ROWS:,}")
+    return None
+
+
 def read_xlsx(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
     from openpyxl import load_workbook
+    too_big = _xlsx_too_big(name, data)
+    if too_big:
+        problems.append(Problem(name, None, None, too_big))
+        return []
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises assorted errors (zip, XML, KeyError) on corrupt files
@@ -151,6 +216,9 @@ def read_xlsx(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
             continue
         table = Table(source, kind)
         for row_no, values in enumerate(rows, start=2):
+            if row_no > MAX_ROWS + 1:  # empty rows count too: they cost as much to read
+                problems.append(Problem(source, row_no, None, f"more than {MAX_ROWS} rows"))
+                break
             values = list(values[: len(header)])
             if not any(v is not None and str(v).strip() for v in values):
                 continue
