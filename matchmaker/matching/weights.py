@@ -1,7 +1,9 @@
-"""The hybrid score's weights: a small estimator fitted on labelled pairs.
+"""The hybrid score's weights: a small estimator fitted on ranking queries of real exchanges.
 
 Follows the scikit-learn contract: `__init__` stores parameters, `fit`
-returns self and sets attributes ending in `_`. Saved as JSON in `models/`.
+returns self and sets attributes ending in `_`. Saved as JSON in `models/`
+with a record of the data, method, folds and cross-validated score
+(`matchmaker fit`, see `matching/fitting.py`).
 
 Without a fitted file the documented defaults apply:
 score = sigmoid(-6 + 6*semantic + 2*lexical + 4*taxonomy + 1*distance + 0.5*quantity + 0.5*uplift)
@@ -13,9 +15,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 from matchmaker.errors import ConfigError
 from matchmaker.matching.features import COMPONENTS
+from matchmaker.matching.ranking import L2, Queries, fit_listwise
 from matchmaker.paths import MODELS_DIR
 
 DEFAULT_COEF = {"semantic": 6.0, "lexical": 2.0, "taxonomy": 4.0, "distance": 1.0, "quantity": 0.5, "uplift": 0.5}
@@ -28,20 +32,36 @@ class NotFittedError(ConfigError):
 
 
 class MatchWeights:
-    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced"):
-        self.C = C
-        self.class_weight = class_weight
+    """Non-negative component weights (a component can only add evidence) and an intercept.
+
+    `fit` minimises a listwise ranking loss over queries (`ranking.fit_listwise`), then sets
+    the intercept so that sigmoid(decision) is 0.5 where true pairs and other candidates are
+    balanced (a class-balanced logistic loss in the intercept alone). `record` says what the
+    weights were fitted on and how well they did under cross-validation.
+    """
+
+    def __init__(self, l2: float = L2):
+        self.l2 = l2
+        self.record: dict = {}
 
     def get_params(self) -> dict:
-        return {"C": self.C, "class_weight": self.class_weight}
+        return {"l2": self.l2}
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> MatchWeights:
-        from sklearn.linear_model import LogisticRegression
-        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=1000)
-        model.fit(X, y)
-        self.coef_ = dict(zip(COMPONENTS, (float(c) for c in model.coef_[0])))
-        self.intercept_ = float(model.intercept_[0])
-        self.n_samples_ = int(len(y))
+    def fit(self, queries: Queries) -> MatchWeights:
+        cols = [queries.columns.index(c) for c in COMPONENTS]
+        X = queries.X[:, :, cols]
+        w = fit_listwise(Queries(X, queries.valid, queries.pos, queries.group, queries.cand_group, []), self.l2)
+        self.coef_ = dict(zip(COMPONENTS, (float(c) for c in w)))
+        s = X @ w
+        true = s[np.arange(len(queries)), queries.pos]
+        others = queries.valid.copy()
+        others[np.arange(len(queries)), queries.pos] = False
+        rest = s[others]
+
+        def balanced(b: float) -> float:
+            return float(np.mean(np.logaddexp(0.0, -(true + b))) + np.mean(np.logaddexp(0.0, rest + b)))
+        self.intercept_ = float(minimize_scalar(balanced, bounds=(-50.0, 50.0), method="bounded").x)
+        self.n_samples_ = int(len(queries))
         return self
 
     def check_fitted(self) -> None:
@@ -63,7 +83,7 @@ class MatchWeights:
         self.check_fitted()
         path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"coef": self.coef_, "intercept": self.intercept_, "params": self.get_params(),
-               "n_samples": getattr(self, "n_samples_", 0)}
+               "n_samples": getattr(self, "n_samples_", 0), "record": self.record}
         path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
         return path
 
@@ -73,6 +93,7 @@ class MatchWeights:
             doc = json.loads(path.read_text(encoding="utf-8"))
             weights = cls(**doc.get("params", {}))
             weights.coef_ = {name: float(doc["coef"][name]) for name in COMPONENTS}
+            weights.record = dict(doc.get("record", {}))
             weights.intercept_ = float(doc["intercept"])
             weights.n_samples_ = int(doc.get("n_samples", 0))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -86,6 +107,13 @@ class MatchWeights:
         weights.intercept_ = DEFAULT_INTERCEPT
         weights.n_samples_ = 0
         return weights
+
+    def vector(self) -> np.ndarray:
+        self.check_fitted()
+        return np.array([self.coef_[c] for c in COMPONENTS])
+
+    def is_default(self) -> bool:
+        return getattr(self, "coef_", None) == DEFAULT_COEF and getattr(self, "intercept_", None) == DEFAULT_INTERCEPT
 
 
 def current_weights(path: Path = WEIGHTS_FILE) -> MatchWeights:

@@ -26,7 +26,7 @@ COMMANDS = [
     (["stats"], {0}),
     (["stats", "--json"], {0}),
     (["eval"], {0, 1}),
-    (["eval", "--no-fit"], {0, 1}),
+    (["eval", "--labels", "data/labels/matches.csv"], {0, 1}),
 ]
 
 
