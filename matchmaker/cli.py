@@ -449,6 +449,9 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
         found = propose(F, store.organisations(), store.streams(), prog)
         passing = sum(p.eligibility == "pass" for p in found)
         click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")
+    from matchmaker.programmes.demo_cases import load_demo_cases
+    if all(o.invented for o in store.organisations() if o.kind == "firm") and (n := load_demo_cases(store)):
+        click.echo(f"loaded {n} invented value-chain cases (data/demo/cases.json): dashboard at /programme/closing-loops")
     from matchmaker.trust.accounts import reset_demo_accounts
     for username, role, org_name, password in reset_demo_accounts(store):
         click.echo(f"demo login ({role}{', ' + org_name if org_name else ''}): {username} / {password}"
