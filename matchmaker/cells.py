@@ -9,43 +9,15 @@ import math
 import re
 from typing import Any
 
-_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
-_THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-_PLAIN = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+from matchmaker.quantities import MAX_ABS, parse_number, read_number  # noqa: F401  (one number parser, re-exported)
+
 TRUE = {"true", "yes", "ja", "1", "y", "j", "sand", "x"}
 FALSE = {"false", "no", "nej", "0", "n", "falsk"}
-MAX_ABS = 1e13  # larger than any real turnover in EUR or quantity: surely a typo
 
 
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "") or (
         isinstance(value, float) and math.isnan(value))
-
-
-def parse_number(value: Any, decimal_comma: bool = False) -> float:
-    """Parse '1.234,5' (Danish), '1,234.5', '1234.5', '1 234' or a JSON number.
-
-    A lone comma is a decimal comma. A lone dot is a decimal point, unless the
-    file uses Danish conventions (decimal_comma) and the dot groups thousands.
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
-        if _THOUSANDS_DOT.match(text) and ("," in text or decimal_comma or text.count(".") > 1):
-            text = text.replace(".", "").replace(",", ".")
-        elif _THOUSANDS_COMMA.match(text) and ("." in text or text.count(",") > 1):
-            text = text.replace(",", "")
-        elif _PLAIN.match(text):
-            text = text.replace(",", ".")
-        else:
-            raise ValueError(f"not a number: {str(value)[:40]!r}")
-        number = float(text)
-    if not math.isfinite(number) or abs(number) > MAX_ABS:
-        raise ValueError(f"number out of range: {value!r}")
-    return number
 
 
 def parse_int(value: Any, decimal_comma: bool = False) -> int:
@@ -80,7 +52,8 @@ def parse_choice(value: Any, choices: tuple[str, ...]) -> str:
 def parse_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in str(value).split(";") if part.strip()]
+    # each item of an exported list is guarded on its own (see matchmaker.io.exporter.cell)
+    return [unguard_formula(part.strip()) for part in str(value).split(";") if part.strip()]
 
 
 def parse_months(value: Any) -> list[int]:
@@ -121,3 +94,33 @@ def guard_formula(text: str) -> str:
 
 def unguard_formula(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+# A field Excel splits on ';' or a tab (Danish Excel opening a comma-separated file) starts a
+# new cell there: guard what follows too. `unguard_csv` undoes it when the file is read back.
+_INNER_FORMULA = re.compile(r"([;\t] *)([=+\-@])")
+_INNER_GUARDED = re.compile(r"([;\t] *)'([=+\-@])")
+
+
+def unguard_csv(text: str) -> str:
+    """Undo csv_field's guards (at the start and after each ';' or tab)."""
+    return unguard_formula(_INNER_GUARDED.sub(r"\1\2", text))
+
+
+_QUOTE_IF = (",", ";", "\t", '"', "\n", "\r")
+
+
+def csv_field(value: Any) -> str:
+    """One CSV field that no spreadsheet turns into a formula or splits: text is guarded, and
+    quoted when it holds a comma, a semicolon (Danish Excel splits on ';'), a tab, a quote or a line break."""
+    if value is None:
+        return ""
+    text = _INNER_FORMULA.sub(r"\1'\2", guard_formula(value)) if isinstance(value, str) else str(value)
+    if any(ch in text for ch in _QUOTE_IF) or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_text(rows: list[list[Any]] | Any) -> str:
+    """Rows of fields as CSV text (comma-separated, one line per row), every field through csv_field."""
+    return "".join(",".join(csv_field(v) for v in row) + "\n" for row in rows)

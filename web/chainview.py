@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import request
 
-from matchmaker.cells import guard_formula
+from matchmaker.cells import csv_text
 from matchmaker.chains.chainfile import chain_from_dict, edit_chain
 from matchmaker.chains.discovery import Chain
 from matchmaker.errors import MatchmakerError, NotFound
@@ -73,17 +70,16 @@ def chain_query(p: Proposal, programme_id: str) -> list[tuple[str, str]]:
 
 
 def chain_csv(data: dict) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["section", "from", "to", "offer", "need", "score", "flow", "unit", "tonnes", "t_co2e",
-                "t_co2e_low", "t_co2e_high", "km", "hierarchy_from", "hierarchy_to", "assumptions"])
+    """Every field guarded against formulas and quoted when it holds ';' or a tab (cells.csv_text)."""
+    rows = [["section", "from", "to", "offer", "need", "score", "flow", "unit", "tonnes", "t_co2e",
+             "t_co2e_low", "t_co2e_high", "km", "hierarchy_from", "hierarchy_to", "assumptions"]]
     names = data["names"]
     for link, imp in zip(data["links"], data["impact"]):
-        w.writerow(["flow", guard_formula(names[link["from_org"]]), guard_formula(names[link["to_org"]]),
-                    link["offer_id"], link["need_id"], link["score"], imp["flow"], imp["unit"], imp["tonnes"],
-                    imp["co2e"], imp["co2e_low"], imp["co2e_high"], imp["km"], imp["level_from"], imp["level_to"],
-                    guard_formula(" | ".join(imp["assumptions"]))])
+        rows.append(["flow", names[link["from_org"]], names[link["to_org"]],
+                     link["offer_id"], link["need_id"], link["score"], imp["flow"], imp["unit"], imp["tonnes"],
+                     imp["co2e"], imp["co2e_low"], imp["co2e_high"], imp["km"], imp["level_from"], imp["level_to"],
+                     " | ".join(imp["assumptions"])])
     for check in data["checks"]:
-        w.writerow(["check", check["rule"], check["status"], "", "", "", "", "", "", "", "", "", "", "", "",
-                    guard_formula(check["reason"])])
-    return out.getvalue()
+        rows.append(["check", check["rule"], check["status"], "", "", "", "", "", "", "", "", "", "", "", "",
+                     check["reason"]])
+    return csv_text(rows)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict
 from typing import Any
 
-from matchmaker.cells import guard_formula
+from matchmaker.cells import csv_text, guard_formula
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
 
 
@@ -24,19 +22,13 @@ def cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+    if isinstance(value, list):  # every item guarded: Danish Excel may split the cell on ';'
+        return ";".join(guard_formula(str(v)) for v in value)
     return guard_formula(str(value))
 
 
 def to_csv(records: list[Organisation] | list[Stream], columns: tuple[str, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for record in records:
-        row = asdict(record)
-        writer.writerow([cell(row[c]) for c in columns])
-    return out.getvalue()
+    return csv_text([list(columns), *([cell(asdict(record)[c]) for c in columns] for record in records)])
 
 
 def organisations_csv(orgs: list[Organisation]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matchmaker.cells import unguard_formula
+from matchmaker.cells import unguard_csv
 from matchmaker.errors import Problem
 from matchmaker.io.validate import ORG_SPEC, REQUIRED_ORG_COLUMNS, REQUIRED_STREAM_COLUMNS, STREAM_SPEC
 
@@ -154,7 +154,7 @@ def read_csv(name: str, data: bytes, problems: list[Problem]) -> list[Table]:
                 problems.append(Problem(name, row_no, None,
                                         f"row has {len(values)} fields, the header has {len(header)}"))
                 continue
-            table.rows.append((row_no, {h: unguard_formula(v) for h, v in zip(header, values)}))
+            table.rows.append((row_no, {h: unguard_csv(v) for h, v in zip(header, values)}))
             if len(table.rows) > MAX_ROWS:
                 problems.append(Problem(name, row_no, None, f"more than {MAX_ROWS} rows"))
                 return []
