@@ -296,6 +296,19 @@ def _print_checks(checks: list[dict]) -> None:
         click.echo(f"    [{c['status']:^7}] {c['rule']}: {c['reason']}")
 
 
+def _print_assessment(a: dict | None) -> None:
+    """The selection criteria: score per criterion (or the indicative one), evidence and gaps."""
+    if not a:
+        return
+    total = f"{a['total']:g} of 5" if a["total"] is not None else "incomplete"
+    click.echo(f"selection criteria (equal weight): {total}{'; REJECTED: below a minimum score' if a['rejected'] else ''}")
+    for c in a["criteria"]:
+        score = f"{c['score']:g}" if c["score"] is not None else "-"
+        click.echo(f"  {c['name']} ({c['name_da']}): score {score} of 5, indicative {c['indicative']:g}")
+        for e in c["evidence"]:
+            click.echo(f"    [{e['status']:^7}] {e['text']}" + (f" ({e['source']}: {e['note']})" if e["note"] else ""))
+
+
 @cli.command()
 @click.option("--programme", "programme_id", default=None, help="Check every chain against this programme.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 10000))
@@ -360,6 +373,7 @@ def check(chain_file: Path, programme_id: str, dkk_per_eur: float | None, as_jso
         _print_checks(result["checks"])
         click.echo(f"impact: {result['totals']['tonnes']:g} t raw material, {result['totals']['co2e']:g} t CO2e "
                    f"({result['totals']['co2e_low']:g}-{result['totals']['co2e_high']:g})")
+        _print_assessment(result["assessment"])
     if result["eligibility"] == "fail":
         sys.exit(3)
 

@@ -6,7 +6,18 @@ link, an edit form), and the one way to edit a chain.
      "links": [{"offer_id": "STR-0001", "need_id": "STR-0002"}],
      "knowledge_partners": ["ORG-0150"], "scores": {"circular_focus": 4}}
 
-`links` may be left out: the best matches among the members are used.
+`links` may be left out: the best matches among the members are used. One firm's
+investment (CØ Investering) is the same document with `"kind": "investment"`:
+
+    {"kind": "investment", "firm": "ORG-0001", "budget_dkk": 2000000, "grant_dkk": 800000,
+     "scores": {"circular_focus": 4, "commercial_investment": 3, "maturity": 4},
+     "investment": {"kind": "production_equipment", "stage": "tested", "cost_dkk": 2000000,
+                    "start": "2026-03-01", "end": "2026-12-31"}}
+
+Facilitator inputs on either: "overrides" ({"primary_production": {"value": false, "reason":
+"..."}}, or {"budget_window": {"accept": true, "reason": "..."}} for a warning), "staff"
+({"ORG-0001": {"hours": 400, "rate_dkk": 450}}), "track" ("check" or "collaboration") and
+"criteria" ({"effect": {"score": 4, "evidence": {"effect_chain": true}}}).
 """
 
 from __future__ import annotations
@@ -20,7 +31,12 @@ from matchmaker.chains.discovery import Chain, Link, relink
 from matchmaker.errors import MatchmakerError
 from matchmaker.model import Organisation, Stream
 
-KEYS = {"members", "lead", "budget_dkk", "grant_dkk", "grants_dkk", "links", "knowledge_partners", "scores", "sector", "kind"}
+KEYS = {"members", "lead", "budget_dkk", "grant_dkk", "grants_dkk", "links", "knowledge_partners", "scores", "sector", "kind",
+        "firm"} | {"overrides", "staff", "track", "investment", "criteria"}
+# The facilitator's inputs, kept on the chain and read by the programme rules and criteria
+# (matchmaker.programmes.rules.input_problems checks them): overrides with reasons, staff hours and
+# rates per firm, the model (track) of a frame project, an investment, criteria evidence and scores.
+INPUT_KEYS = ("overrides", "staff", "track", "investment", "criteria")
 
 
 def chain_from_dict(doc: dict, orgs: dict[str, Organisation], streams: dict[str, Stream], F: nx.DiGraph) -> Chain:
@@ -28,6 +44,10 @@ def chain_from_dict(doc: dict, orgs: dict[str, Organisation], streams: dict[str,
     if not isinstance(doc, dict):
         raise MatchmakerError("a chain is a JSON object with at least 'members'")
     problems += [f"unknown key {k!r}" for k in sorted(set(doc) - KEYS)]
+    if doc.get("kind") == "investment":  # one firm's investment: {"kind": "investment", "firm": "ORG-1", ...}
+        doc = {**doc, "members": doc.get("members") or ([doc["firm"]] if doc.get("firm") else None),
+               "lead": doc.get("lead") or doc.get("firm")}
+    problems += [f"{k!r} must be an object" for k in INPUT_KEYS if k in doc and k != "track" and not isinstance(doc[k], dict)]
     members = doc.get("members")
     if not isinstance(members, list) or not members:
         problems.append("'members' must be a non-empty list of organisation ids")
@@ -49,14 +69,15 @@ def chain_from_dict(doc: dict, orgs: dict[str, Organisation], streams: dict[str,
         score = F[o.org_id][n.org_id]["score"] if F.has_edge(o.org_id, n.org_id) else 0.0
         links.append(Link(o.id, n.id, o.org_id, n.org_id, float(score)))
     lead = doc.get("lead")
-    if lead is not None and lead not in members:
-        problems.append(f"lead {lead!r} is not among the members")
+    if lead is not None and lead not in members + list(doc.get("knowledge_partners", [])):
+        problems.append(f"lead {lead!r} is not among the members or knowledge partners")
     if problems:
         raise MatchmakerError("bad chain: " + "; ".join(problems))
     chain = Chain(doc.get("kind", "custom"), list(members), links, lead, list(doc.get("knowledge_partners", [])),
                   doc.get("budget_dkk"), doc.get("grant_dkk"), dict(doc.get("grants_dkk", {})),
-                  dict(doc.get("scores", {})), doc.get("sector"))
-    return chain if links else relink(chain, F)
+                  dict(doc.get("scores", {})), doc.get("sector"),
+                  {k: doc[k] for k in INPUT_KEYS if k in doc})
+    return chain if links or chain.kind == "investment" else relink(chain, F)
 
 
 def load_chain(path: Path, orgs: dict[str, Organisation], streams: dict[str, Stream], F: nx.DiGraph) -> Chain:
@@ -73,8 +94,8 @@ def edit_chain(chain: Chain, F: nx.DiGraph, add: list[str] = (), remove: list[st
     """A facilitator's edit: partners in or out, the lead, money; links follow the members."""
     members = [m for m in chain.members if m not in set(remove)] + [m for m in add if m not in chain.members]
     chain = Chain("custom", members, list(chain.links), chain.lead_id, list(chain.knowledge_partners),
-                  chain.budget_dkk, chain.grant_dkk, dict(chain.grants_dkk), dict(chain.scores), None)
-    if chain.lead_id not in members:
+                  chain.budget_dkk, chain.grant_dkk, dict(chain.grants_dkk), dict(chain.scores), None, dict(chain.inputs))
+    if chain.lead_id not in members + chain.knowledge_partners:
         chain.lead_id = None
     if lead is not None:
         chain.lead_id = lead

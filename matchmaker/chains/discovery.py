@@ -51,6 +51,7 @@ class Chain:
     grants_dkk: dict[str, float] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     sector: str | None = None
+    inputs: dict = field(default_factory=dict)  # the facilitator's statements: overrides, staff, track, investment, criteria
 
     @property
     def id(self) -> str:

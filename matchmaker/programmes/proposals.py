@@ -11,11 +11,11 @@ import networkx as nx
 import numpy as np
 
 from matchmaker.chains.discovery import KNOWLEDGE_KINDS, Chain, find_chains
-from matchmaker.chains.impact import LinkImpact, link_impact, totals
+from matchmaker.chains.impact import LinkImpact, chain_impact, totals
 from matchmaker.errors import MatchmakerError
 from matchmaker.matching.features import distance_km, site_vectors
 from matchmaker.model import Organisation, Stream
-from matchmaker.programmes import rules
+from matchmaker.programmes import criteria, rules
 from matchmaker.reference import postcodes
 
 
@@ -28,6 +28,7 @@ class Proposal:
     eligibility: str
     rank_score: float = 0.0
     regions: list[str] = field(default_factory=list)
+    assessment: criteria.Assessment | None = None
 
     def as_dict(self, orgs: dict[str, Organisation]) -> dict:
         c = self.chain
@@ -41,6 +42,7 @@ class Proposal:
             "quality": round(c.quality, 4), "rank_score": round(self.rank_score, 4),
             "impact": [li.__dict__ for li in self.impact], "totals": self.totals,
             "eligibility": self.eligibility, "checks": rules.as_dicts(self.checks),
+            "inputs": c.inputs, "assessment": self.assessment.as_dict() if self.assessment else None,
         }
 
 
@@ -60,7 +62,12 @@ def default_lead(chain: Chain, orgs: dict[str, Organisation]) -> str | None:
     return firms[0] if firms else None
 
 
-def chain_sector(chain: Chain, orgs: dict[str, Organisation]) -> str | None:
+def chain_sector(chain: Chain, orgs: dict[str, Organisation], streams: dict[str, Stream] | None = None) -> str | None:
+    """The chain's focus: the theme of its resource flows (rules.focus_theme), else the lead's sector."""
+    if streams is not None and chain.links:
+        theme, _ = rules.focus_theme(_flows(chain, orgs, streams, None))
+        if theme:
+            return theme
     if chain.lead_id in orgs:
         return orgs[chain.lead_id].sector
     sectors = Counter(orgs[m].sector for m in chain.members)
@@ -93,11 +100,18 @@ def propose_money(chain: Chain, prog: rules.Programme, orgs: dict[str, Organisat
     """Proposed defaults a facilitator is expected to edit: the window's lowest budget at the
     highest aid intensity, or the per-firm grant of the clarification model."""
     n = sum(orgs[m].kind == "firm" for m in chain.members)
-    if prog.budget_dkk and prog.max_aid_intensity is not None:
-        chain.budget_dkk = prog.budget_dkk["min"]
-        chain.grant_dkk = round(chain.budget_dkk * prog.max_aid_intensity)
-    elif prog.grant_per_firm_max_dkk is not None:
-        chain.grant_dkk = prog.grant_per_firm_max_dkk * n
+    budget, grant = rules.default_money(prog, n)
+    if grant is not None:
+        chain.budget_dkk, chain.grant_dkk = budget, grant
+
+
+def _flows(chain: Chain, orgs: dict[str, Organisation], streams: dict[str, Stream],
+           prog: rules.Programme | None) -> list[rules.Flow]:
+    """The chain's links with their impact (below the programme's plausibility threshold: not counted)."""
+    kms = [round(_km(orgs[l.from_org], orgs[l.to_org]), 1) for l in chain.links]
+    impact = chain_impact(chain.links, streams, orgs, kms, prog.min_link_score if prog else None)
+    return [rules.Flow(streams[l.offer_id], streams[l.need_id], orgs[l.from_org], orgs[l.to_org], l.score, li)
+            for l, li in zip(chain.links, impact)]
 
 
 def evaluate_chain(chain: Chain, orgs: dict[str, Organisation], streams: dict[str, Stream],
@@ -105,19 +119,28 @@ def evaluate_chain(chain: Chain, orgs: dict[str, Organisation], streams: dict[st
     missing = [m for m in chain.members + chain.knowledge_partners if m not in orgs]
     if missing:
         raise MatchmakerError(f"unknown organisation(s) in chain: {', '.join(missing)}")
-    if chain.lead_id is not None and chain.lead_id not in chain.members:
-        raise MatchmakerError(f"lead {chain.lead_id!r} is not a member of the chain")
-    chain.sector = chain.sector or chain_sector(chain, orgs)
-    impact = [link_impact(streams[l.offer_id], streams[l.need_id], round(_km(orgs[l.from_org], orgs[l.to_org]), 1))
-              for l in chain.links]
+    if chain.lead_id is not None and chain.lead_id not in chain.members + chain.knowledge_partners:
+        raise MatchmakerError(f"lead {chain.lead_id!r} is neither a member nor a knowledge partner of the chain")
+    firms = [orgs[m] for m in chain.members if orgs[m].kind == "firm"]
+    problems = rules.input_problems(chain.inputs, {f.id for f in firms}) + criteria.criteria_problems(
+        chain.inputs.get("criteria")) + rules.score_problems(chain.scores)
+    if problems:
+        raise MatchmakerError("bad application: " + "; ".join(problems))
+    flows = _flows(chain, orgs, streams, prog)
+    chain.sector = chain.sector or chain_sector(chain, orgs, streams)
+    impact = [f.impact for f in flows]
     checks: list[rules.CheckResult] = []
+    assessment = None
     if prog is not None:
-        app = rules.Application([orgs[m] for m in chain.members if orgs[m].kind == "firm"], chain.lead_id,
-                                chain.sector, chain.budget_dkk, chain.grant_dkk, chain.grants_dkk, chain.scores)
+        others = [orgs[m] for m in chain.members + chain.knowledge_partners if orgs[m].kind != "firm"]
+        app = rules.Application(firms, chain.lead_id, chain.sector, chain.budget_dkk, chain.grant_dkk,
+                                chain.grants_dkk, chain.scores, others=others, flows=flows, inputs=chain.inputs,
+                                kind="investment" if chain.kind == "investment" else "chain")
         checks = rules.check(app, prog)
+        assessment = criteria.assess(app, prog, checks)
     regions = sorted({postcodes()[orgs[m].postcode].region for m in chain.members})
     return Proposal(chain, impact, totals(impact), checks, rules.overall(checks) if checks else "unchecked",
-                    regions=regions)
+                    regions=regions, assessment=assessment)
 
 
 ELIGIBILITY_WEIGHT = {"pass": 1.0, "unchecked": 0.8, "unknown": 0.7, "fail": 0.3}
@@ -132,7 +155,7 @@ def propose(F: nx.DiGraph, orgs: list[Organisation], streams: list[Stream], prog
     proposals = []
     for chain in find_chains(economic, max_firms=max_firms, min_score=min_score, limit=candidates):
         chain.lead_id = default_lead(chain, by_org)
-        chain.sector = chain_sector(chain, by_org)
+        chain.sector = chain_sector(chain, by_org, by_stream)
         chain.knowledge_partners = suggest_knowledge_partners(chain, by_org, by_stream)
         if prog is not None:
             propose_money(chain, prog, by_org)

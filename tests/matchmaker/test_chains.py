@@ -1,3 +1,6 @@
+import dataclasses
+from datetime import date
+
 import networkx as nx
 import pytest
 
@@ -104,10 +107,14 @@ def test_proposals_on_the_small_programme(small_store, programme_graph):
 
 
 def test_editing_and_rechecking(small_store, programme_graph):
-    orgs = {o.id: o for o in small_store.organisations()}
+    # the declarations, accounts and staff hours the capacity and de minimis checks read (issue 14)
+    declared = dict(de_minimis_regulation="general", de_minimis_declared=date.today().isoformat(),
+                    last_accounts_year=date.today().year - 1, equity_eur=100_000)
+    orgs = {o.id: dataclasses.replace(o, **declared) for o in small_store.organisations()}
     streams = {s.id: s for s in small_store.streams()}
     prog = rules.get_programme("closing-loops-2-check")
-    chain = chain_from_dict({"members": ["K1", "B1"], "lead": "B1", "budget_dkk": 400_000, "grant_dkk": 200_000},
+    chain = chain_from_dict({"members": ["K1", "B1"], "lead": "B1", "budget_dkk": 400_000, "grant_dkk": 200_000,
+                             "staff": {"B1": {"hours": 300, "rate_dkk": 450}}},
                             orgs, streams, programme_graph)
     assert [(l.offer_id, l.need_id) for l in chain.links][:1] == [("S1", "S2")]
     assert evaluate_chain(chain, orgs, streams, prog).eligibility == "pass"
