@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -20,17 +21,16 @@ from matchmaker.matching.features import (
     components,
     concept_matrix,
     enriched_text,
-    proxy_vectors,
     site_vectors,
     unit_index,
 )
+from matchmaker.matching.topk import block_top_k
 from matchmaker.matching.weights import MatchWeights, current_weights
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
 
 QUERY_ORG = "__query__"
 LSA_ABOVE = 5000
 LSA_DIM = 256
-EXACT_PAIRS = 2_000_000  # up to this many offer-need pairs, all-pairs scores every pair in full
 _WORD = re.compile(r"[a-zæøåéü]{4,}")
 _STOP = {"with", "from", "that", "this", "have", "which", "will", "their", "about", "year", "tons",
          "vores", "eller", "også", "til", "som", "hvor", "ved", "fra", "med", "kan", "der", "det",
@@ -195,45 +195,25 @@ class MatchIndex:
         order = _top(score[:, 0], top)
         return self._matches(self.offers, one, [(i, 0) for i in order], score, comps)
 
-    def all_pairs(self, top: int = 10, block: int = 1024, candidates: int = 32) -> dict[str, list[tuple[str, float]]]:
-        """Top-k counterparts of every stream, both directions, with blocked matrix products.
-
-        Two stages, no Python loop over pairs: one matrix product per block of offers gives a
-        proxy of the decision (the semantic, lexical and concept terms that carry most of the
-        weight), which picks each offer's and each need's best `candidates`; the full score
-        then ranks only those pairs.
-        """
+    def all_pairs(self, top: int = 10, block: int | None = None) -> dict[str, list[tuple[str, float]]]:
+        """Top-k counterparts of every stream, both directions, exactly: every offer-need pair gets
+        the full score, one block of offers at a time, and each block is reduced to its rows'
+        top-k and its columns' candidates at once (matching/topk.py); no Python loop per pair."""
         result: dict[str, list[tuple[str, float]]] = {s.id: [] for s in self.streams}
         n_o, n_n = len(self.offers), len(self.needs)
         if n_o == 0 or n_n == 0:
             return result
         self.weights.check_fitted()
-        if n_o * n_n <= EXACT_PAIRS:  # small programmes: every pair gets the full score
-            decision = np.vstack([self.decision(self.offers.take(slice(a, a + block), False), self.needs)
-                                  for a in range(0, n_o, block)]).ravel()
-            oi, ni = np.divmod(np.arange(n_o * n_n), n_n)
-        else:
-            p_o = proxy_vectors(self.offers, self.weights.coef_, "offer")
-            p_n = proxy_vectors(self.needs, self.weights.coef_, "need")
-            rows, cols = _candidates(p_o, p_n, self.offers.org, self.needs.org, candidates, block)
-            keys = [(np.arange(n_o)[:, None] * n_n + rows).ravel(), (cols * n_n + np.arange(n_n)[:, None]).ravel()]
-            pairs = np.unique(np.concatenate(keys))
-            oi, ni = pairs // n_n, pairs % n_n
-            decision = np.empty(len(pairs), dtype=np.float32)
-            for start in range(0, len(pairs), 50_000):
-                sl = slice(start, start + 50_000)
-                decision[sl] = self.decision(self.offers.take(oi[sl], False), self.needs.take(ni[sl], False),
-                                             aligned=True).ravel()
-        ok = decision > -np.inf
-        oi, ni, decision = oi[ok], ni[ok], decision[ok]
-        score = 1.0 / (1.0 + np.exp(-decision.astype(np.float64)))
-        for mine, theirs, own, other in ((self.offers, self.needs, oi, ni), (self.needs, self.offers, ni, oi)):
-            order = np.lexsort((-decision, own))
-            owners = own[order]
-            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-            for j in order[rank < top]:
-                result[mine.streams[own[j]].id].append((theirs.streams[other[j]].id, float(score[j])))
+        offers, needs = _dense_concepts(self.offers), _dense_concepts(self.needs)
+
+        def decide(start: int, stop: int) -> np.ndarray:
+            return self.decision(offers.take(slice(start, stop), False), needs)
+
+        o_idx, o_val, n_idx, n_val = block_top_k(decide, n_o, n_n, top, block)
+        for mine, theirs, idx, val in ((self.offers, self.needs, o_idx, o_val), (self.needs, self.offers, n_idx, n_val)):
+            score = 1.0 / (1.0 + np.exp(-val.astype(np.float64)))
+            for i, stream in enumerate(mine.streams):
+                result[stream.id] = [(theirs.streams[j].id, float(p)) for j, p in zip(idx[i], score[i]) if j >= 0]
         return result
 
     def decision(self, o: StreamFeatures, n: StreamFeatures, aligned: bool = False) -> np.ndarray:
@@ -289,41 +269,10 @@ def _fit_tfidf(texts: list[str]):
     return vectorizer, vectorizer.fit_transform(corpus + ["empty"])
 
 
-def _candidates(a: np.ndarray, b: np.ndarray, org_a: np.ndarray, org_b: np.ndarray, m: int,
-                block: int) -> tuple[np.ndarray, np.ndarray]:
-    """By dot product, each row of `a`'s best `m` rows of `b` and each row of `b`'s best `m`
-    rows of `a`, never within one organisation: one matrix product per block of `a`, each
-    block's best kept per row of `b` and merged into a running top-m."""
-    m_a, m_b = min(m, len(b)), min(m, len(a))
-    rows = np.empty((len(a), m_a), dtype=np.int64)
-    col_s = np.full((len(b), m_b), -np.inf, np.float32)
-    col_i = np.zeros((len(b), m_b), np.int64)
-    same_a, same_b = _same_org_pairs(org_a, org_b)
-    for start in range(0, len(a), block):
-        stop = min(start + block, len(a))
-        p = a[start:stop] @ b.T
-        inside = (same_a >= start) & (same_a < stop)
-        p[same_a[inside] - start, same_b[inside]] = -np.inf
-        rows[start:stop] = np.argpartition(-p, m_a - 1, axis=1)[:, :m_a]
-        pt = np.ascontiguousarray(p.T)
-        kb = min(m_b, stop - start)
-        idx = np.argpartition(-pt, kb - 1, axis=1)[:, :kb]
-        merged_s = np.hstack([col_s, np.take_along_axis(pt, idx, axis=1)])
-        merged_i = np.hstack([col_i, idx + start])
-        keep = np.argpartition(-merged_s, m_b - 1, axis=1)[:, :m_b]
-        col_s, col_i = np.take_along_axis(merged_s, keep, axis=1), np.take_along_axis(merged_i, keep, axis=1)
-    return rows, col_i
-
-
-def _same_org_pairs(org_a: np.ndarray, org_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j) with org_a[i] == org_b[j] (organisations own few streams: a short list)."""
-    by_org: dict[int, list[int]] = {}
-    for j, o in enumerate(org_b.tolist()):
-        if o >= 0:
-            by_org.setdefault(o, []).append(j)
-    ii = [i for i, o in enumerate(org_a.tolist()) for _ in by_org.get(o, ())]
-    jj = [j for o in org_a.tolist() for j in by_org.get(o, ())]
-    return np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64)
+def _dense_concepts(f: StreamFeatures) -> StreamFeatures:
+    """The concept and use sets as dense 0/1 rows (a few hundred columns): the block products run
+    in BLAS instead of sparse code; sums of ones are exact either way, so the scores are identical."""
+    return replace(f, concepts=f.concepts.toarray(), uses=f.uses.toarray())
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -1,0 +1,137 @@
+"""Exact top-k of every row and every column of a score matrix too large to hold.
+
+The matrix is produced one block of rows at a time (`decide(start, stop)`, float32, -inf for
+pairs that may never match). Each block is reduced at once, while it is still in cache:
+- its rows' top-k, exactly, by a partition on the block;
+- its columns' top-k within the block, merged into a running top-k per column.
+No Python loop runs per pair or per row. Blocks run on a few threads, each with a
+single-threaded BLAS, because numpy's elementwise work (most of a block's cost) runs on one
+core and releases the GIL.
+
+Ties are broken the same way everywhere: higher score first, then the lower index, so the
+result does not depend on the block size or the number of threads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+BLOCK_CELLS = 1 << 21  # about 2M pairs (8 MB of float32) per block: the temporaries stay in cache-friendly sizes
+_LOW32 = np.int64(0xFFFFFFFF)
+
+
+def ordered_keys(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """int64 keys whose order is (value descending, index ascending) when sorted descending.
+
+    The float32 bits are mapped to an int32 that sorts like the float (-inf lowest), put in
+    the high half, and the complement of the index in the low half.
+    """
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.int32)
+    sortable = bits ^ ((bits >> 31) & np.int32(0x7FFFFFFF))
+    return (sortable.astype(np.int64) << 32) | (_LOW32 - np.asarray(index, dtype=np.int64))
+
+
+def _group_top(group: np.ndarray, keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of entries (group, key), the k largest keys of each group, largest first: (positions, rank)."""
+    order = np.argsort(keys, kind="stable")[::-1]
+    order = order[np.argsort(group[order], kind="stable")]
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = rank < k
+    return order[keep], rank[keep]
+
+
+def _reduce_block(decide: Callable[[int, int], np.ndarray], start: int, stop: int, k: int,
+                  col_floor: np.ndarray):
+    """One block's row top-k (exact) and its candidates for the columns' top-k.
+
+    Rows: the k-th largest of a sample of a row's columns is a lower bound of the row's own
+    k-th largest, so only the entries at or above it (a few times k) are sorted. Columns: only
+    entries at or above a column's running k-th best can enter its list.
+    """
+    scores = decide(start, stop)
+    rows, cols = scores.shape
+    kr = min(k, cols)
+    step = max(1, cols // max(16 * kr, cols // 16))
+    sample = scores[:, ::step]
+    floor = np.partition(sample, sample.shape[1] - kr, axis=1)[:, sample.shape[1] - kr]
+    r, c = np.nonzero(scores >= floor[:, None])
+    v = scores[r, c]
+    pos, rank = _group_top(r, ordered_keys(v, c), kr)
+    row_part = (start, r[pos] + start, rank, c[pos], v[pos])
+    if rows >= k and not np.isfinite(col_floor).all():  # first blocks: this block's k-th best bounds the column's
+        col_floor = np.maximum(col_floor, np.partition(scores, rows - k, axis=0)[rows - k])
+    cr, cc = np.nonzero(scores >= col_floor[None, :])
+    return row_part, (cc, cr + start, scores[cr, cc])
+
+
+def block_top_k(decide: Callable[[int, int], np.ndarray], n_rows: int, n_cols: int, k: int,
+                block: int | None = None, workers: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Top-k of every row and every column of the (n_rows, n_cols) matrix `decide` yields by blocks.
+
+    Returns (row_idx, row_val, col_idx, col_val): shapes (n_rows, k) and (n_cols, k), best first,
+    padded with index -1 and value -inf where a row or column has fewer than k entries.
+    Entries that are -inf are never returned.
+    """
+    row_idx = np.full((n_rows, k), -1, np.int64)
+    row_val = np.full((n_rows, k), -np.inf, np.float32)
+    if n_rows == 0 or n_cols == 0 or k <= 0:
+        return row_idx, row_val, np.full((n_cols, k), -1, np.int64), np.full((n_cols, k), -np.inf, np.float32)
+    block = block or max(k, 8, min(4096, BLOCK_CELLS // max(n_cols, 1)))
+    workers = workers or min(os.cpu_count() or 1, 4)
+    lowest = np.iinfo(np.int64).min
+    # running best per column as keys (value, row), so merging is exact and order-free
+    best_keys = np.full((n_cols, k), lowest, np.int64)
+    col_floor = np.full(n_cols, -np.inf, np.float32)
+
+    def merge(result) -> None:
+        (start, r, rank, c, v), (cc, cr, cv) = result
+        row_idx[r, rank] = c
+        row_val[r, rank] = v
+        if len(cc) == 0:
+            return
+        touched = np.unique(cc)
+        old = best_keys[touched]
+        groups = np.concatenate([np.repeat(np.arange(len(touched)), k), np.searchsorted(touched, cc)])
+        keys = np.concatenate([old.ravel(), ordered_keys(cv, cr)])
+        pos, rank_c = _group_top(groups, keys, k)
+        fresh = np.full((len(touched), k), lowest, np.int64)
+        fresh[groups[pos], rank_c] = keys[pos]
+        best_keys[touched] = fresh
+        col_floor[touched] = _values(fresh[:, -1])
+
+    starts = list(range(0, n_rows, block))
+    if workers <= 1 or len(starts) == 1:
+        for s in starts:
+            merge(_reduce_block(decide, s, min(s + block, n_rows), k, col_floor.copy()))
+    else:
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            pending: list[Future] = []
+            for s in starts:  # a bounded number in flight keeps memory flat; a stale floor is still a lower bound
+                pending.append(pool.submit(_reduce_block, decide, s, min(s + block, n_rows), k, col_floor.copy()))
+                if len(pending) >= 2 * workers:
+                    merge(pending.pop(0).result())
+            for fut in pending:
+                merge(fut.result())
+    col_val = _values(best_keys)
+    col_idx = _LOW32 - (best_keys & _LOW32)
+    for idx, val in ((row_idx, row_val), (col_idx, col_val)):
+        gone = ~(val > -np.inf)
+        idx[gone], val[gone] = -1, -np.inf
+    return row_idx, row_val, col_idx, col_val
+
+
+def _values(keys: np.ndarray) -> np.ndarray:
+    """The float32 scores in the high halves of `ordered_keys` (-inf for the empty key)."""
+    sortable = (keys >> 32).astype(np.int32)
+    bits = sortable ^ ((sortable >> 31) & np.int32(0x7FFFFFFF))
+    out = bits.view(np.float32).copy()
+    out[keys == np.iinfo(np.int64).min] = -np.inf
+    return out
