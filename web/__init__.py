@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "api",
     "vendor",
     "auth",
+    "programme", "cases",  # programme dashboard and value-chain cases
 )
 
 

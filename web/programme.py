@@ -1,0 +1,89 @@
+"""The programme dashboard for facilitators (/programme/<id>) and its JSON twin
+(/api/programme/<id>): KPIs against targets, green KPIs, breakdowns, quarters, deadlines and the
+proposals that would close the largest gaps; the portfolio workbook; KPI figures entered by hand."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from matchmaker.errors import MatchmakerError
+from matchmaker.programmes.cases import enter_kpi, import_kpis, list_cases, manual_kpis
+from matchmaker.programmes.kpis import dashboard
+from matchmaker.programmes.portfolio import get_portfolio, portfolios
+from matchmaker.programmes.workbook import workbook
+
+from . import svgcharts
+from .caseguard import actor, staff_only
+from .helpers import services
+
+bp = Blueprint("programme", __name__)
+
+SERIES = [("value_chains", "value chains"), ("firms_in_matchmaking", "firms in matchmaking"),
+          ("firms_supported", "firms supported"), ("feasibility_firms", "feasibility firms")]
+
+
+def board(programme_id: str, with_proposals: bool = True) -> dict:
+    portfolio = get_portfolio(programme_id)
+    svc = services()
+    proposals = None
+    if with_proposals and "clarification" in portfolio.tracks:
+        proposals = svc.proposals(portfolio.tracks["clarification"])
+    return dashboard(svc.store, programme_id, proposals=proposals)
+
+
+@bp.get("/programme/")
+@staff_only
+def programmes_page():
+    first = next(iter(sorted(portfolios())), None)
+    if first is None:
+        raise MatchmakerError("no programme with cases and KPIs (data/programmes/portfolio/*.json)")
+    return redirect(url_for("programme.dashboard_page", programme_id=first))
+
+
+@bp.get("/programme/<programme_id>")
+@staff_only
+def dashboard_page(programme_id: str):
+    data = board(programme_id)
+    charts = {"kpis": svgcharts.progress(data["kpis"]),
+              "phase": svgcharts.bars(data["breakdowns"]["phase"], "cases", "label", "phase"),
+              "sector": svgcharts.bars(data["breakdowns"]["sector"], "cases", name="sector"),
+              "region": svgcharts.bars(data["breakdowns"]["region"], "cases", name="region"),
+              "series": svgcharts.lines(data["series"], SERIES)}
+    manual = manual_kpis(get_portfolio(programme_id))
+    return render_template("programme/dashboard.html", board=data, charts=charts, manual=manual, message=request.args.get("saved"))
+
+
+@bp.get("/api/programme/<programme_id>")
+@staff_only
+def dashboard_api(programme_id: str):
+    return board(programme_id)
+
+
+@bp.get("/programme/<programme_id>/report.xlsx")
+@staff_only
+def report_xlsx(programme_id: str):
+    data = board(programme_id, with_proposals=False)
+    svc = services()
+    body = workbook(list_cases(svc.store, programme_id), svc.orgs, data)
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={programme_id}-portfolio.xlsx"})
+
+
+@bp.post("/programme/<programme_id>/kpi")
+@staff_only
+def kpi_entry(programme_id: str):
+    """One figure from the form, or a CSV (kpi,value,as_of,source) uploaded, all or nothing."""
+    svc = services()
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise MatchmakerError(f"{upload.filename}: not a UTF-8 CSV file") from None
+        n = import_kpis(svc.store, actor(), programme_id, text, upload.filename)
+        saved = f"imported {n} figure(s)"
+    else:
+        row = enter_kpi(svc.store, actor(), programme_id, request.form.get("kpi", ""), request.form.get("value", ""),
+                        request.form.get("as_of") or None, request.form.get("source", ""))
+        saved = f"{row['kpi']} = {row['value']:g} as of {row['as_of']}"
+    return redirect(url_for("programme.dashboard_page", programme_id=programme_id, saved=saved))
