@@ -159,7 +159,9 @@ def test_no_permission_rule_is_written_in_web():
         for n, line in enumerate(template.read_text(encoding="utf-8").splitlines(), start=1):
             if TEMPLATE_RULE.search(line):
                 problems.append(f"{template.relative_to(ROOT)}:{n} decides by role: {line.strip()[:80]}")
-    assert problems == []
+    assert problems == [], ("ask trust/ instead: viewer.may(action) or require(action) with an action of "
+                            "matchmaker/trust/permissions.ACTIONS (add one there), viewer.signed_in, or a rule "
+                            "function such as editing.may_edit or introductions.can_request")
 
 
 @pytest.mark.parametrize("code", [
