@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from matchmaker.model import HIERARCHY_NAMES, Stream
+from matchmaker.quantities import stream_amount
 
 
 @dataclass
@@ -47,9 +48,13 @@ def explain(m: Match, offer: Stream, need: Stream, names: dict[str, str],
         parts.append(f"shared terms: {', '.join(m.shared_terms[:3])}")
     if m.km is not None:
         parts.append(f"about {m.km:.0f} km apart" if rough else f"{m.km:.0f} km apart")
-    if offer.quantity and need.quantity and offer.unit == need.unit:
+    q_o, u_o, read_o = stream_amount(offer)   # structured, else what the text states
+    q_n, u_n, read_n = stream_amount(need)
+    if q_o and q_n and u_o == u_n:
         about = "about " if rough else ""
-        parts.append(f"{about}{offer.quantity:g} {offer.unit} offered for {about}{need.quantity:g} needed")
+        parts.append(f"{about}{q_o:,.6g} {u_o} offered for {about}{q_n:,.6g} needed")
+        if not rough:   # say how a figure was read from the text, with any assumption
+            parts.extend(f"{side} read from the text, {q.note}" for side, q in (("offer", read_o), ("need", read_n)) if q)
     if m.level_from and m.components["uplift"] > 0:
         parts.append(f"moves the stream from {m.level_from} to {m.level_to}")
     if m.hazardous:

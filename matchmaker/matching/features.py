@@ -5,7 +5,8 @@ block of needs at once (matrix products and broadcasting, no Python loop over
 pairs):
 
 semantic   cosine of the sentence embeddings of the concept-enriched texts
-lexical    TF-IDF (character n-grams) cosine of the same texts
+lexical    TF-IDF cosine of the same texts: character n-grams and Danish-stemmed words with
+           the parts of compounds (LexicalModel)
 taxonomy   shared material concept or a typical use, EWC code/subchapter/chapter, material category
 distance   exp(-km / scale): a transport penalty, steeper for heat and bulk minerals
 quantity   sqrt(min/max) of the two quantities in the same unit
@@ -14,12 +15,15 @@ uplift     how far the offer climbs the waste hierarchy when it becomes raw mate
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker import reference
+from matchmaker.matching import danish
 from matchmaker.matching.concepts import Vocabulary
 from matchmaker.materials import materials
 from matchmaker.model import MATERIALS, RAW_MATERIAL_LEVEL, UNITS, Stream
@@ -36,6 +40,45 @@ def enriched_text(stream: Stream, concept_labels: list[str]) -> str:
         extra.append(reference.ewc_codes()[stream.ewc].description)
     text = f"{stream.title}. {stream.description}".strip()
     return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+LEXICAL_KINDS = ("char", "words", "both")
+LEXICAL_KIND = "both"   # chosen on the real benchmark: benchmarks/components_real.py
+
+
+class LexicalModel:
+    """TF-IDF of the enriched texts: character n-grams ('char'), stemmed words plus the parts
+    of Danish compounds ('words', see matching/danish.py), or both halves at equal weight,
+    so the cosine of two rows is the mean of the two cosines."""
+
+    def __init__(self, kind: str | None = None, max_df: float = 0.5, char_ngrams: tuple[int, int] = (3, 5)):
+        self.kind = kind or LEXICAL_KIND
+        if self.kind not in LEXICAL_KINDS:
+            raise ValueError(f"lexical kind must be one of {LEXICAL_KINDS}, got {self.kind!r}")
+        self.parts: list[TfidfVectorizer] = []
+        if self.kind in ("char", "both"):
+            self.parts.append(TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams, sublinear_tf=True,
+                                              max_df=max_df, min_df=1, dtype=np.float32))
+        if self.kind in ("words", "both"):
+            self.parts.append(TfidfVectorizer(analyzer=danish.analyse, sublinear_tf=True, max_df=max_df, min_df=1,
+                                              dtype=np.float32))
+
+    @property
+    def vocabulary_(self) -> range:
+        return range(sum(len(p.vocabulary_) for p in self.parts))
+
+    def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
+        for part in self.parts:
+            part.fit(texts)
+        return self.transform(texts)
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        if not texts:
+            return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=np.float32)
+        mats = [p.transform(texts) for p in self.parts]
+        if len(mats) == 1:
+            return mats[0].tocsr()
+        return (sparse.hstack(mats, format="csr") * np.float32(1 / math.sqrt(len(mats)))).astype(np.float32)
 
 
 @dataclass

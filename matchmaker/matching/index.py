@@ -7,15 +7,16 @@ import re
 from dataclasses import replace
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker import reference
 from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.matching.concepts import Vocabulary, default_vocabulary
+from matchmaker.matching.danish import language_of, tokens
 from matchmaker.matching.embedding import Embedder
 from matchmaker.matching.explain import Match, explain
 from matchmaker.matching.features import (
     COMPONENTS,
+    LexicalModel,
     StreamFeatures,
     code_arrays,
     components,
@@ -27,6 +28,7 @@ from matchmaker.matching.features import (
 from matchmaker.matching.topk import block_top_k
 from matchmaker.matching.weights import MatchWeights, current_weights
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
+from matchmaker.quantities import extract_quantity, stream_amount
 
 QUERY_ORG = "__query__"
 LSA_ABOVE = 5000
@@ -39,10 +41,14 @@ _STOP = {"with", "from", "that", "this", "have", "which", "will", "their", "abou
 
 def query_stream(text: str, direction: str, ewc: str | None = None, quantity: float | None = None,
                  unit: str | None = None, material: str = "other") -> Stream:
-    """The stream an unregistered searcher describes (its owner is the reader: 'your')."""
+    """The stream an unregistered searcher describes (its owner is the reader: 'your'); without
+    a quantity, the one the text states ('ca. 40 t om året') is used."""
+    if not quantity:
+        stated = extract_quantity(text, unit)
+        quantity, unit = (stated.per_year, stated.unit) if stated else (None, None)
     return Stream(id="query", org_id=QUERY_ORG, direction=direction, title=text.strip()[:200],
-                  description=text.strip()[200:], language="en", material=material, ewc=ewc or None,
-                  quantity=quantity, unit=unit if quantity else None)
+                  description=text.strip()[200:], language=language_of(tokens(text)), material=material,
+                  ewc=ewc or None, quantity=quantity, unit=unit if quantity else None)
 
 
 class MatchIndex:
@@ -98,6 +104,7 @@ class MatchIndex:
             lat.append(site[0])
             lon.append(site[1])
         ewc, sub, chap, hazardous = code_arrays(streams)
+        amounts = [stream_amount(s)[:2] for s in streams]   # structured, else stated in the text
         return StreamFeatures(
             streams=streams,
             org=np.array([self._org_codes.setdefault(s.org_id, len(self._org_codes)) for s in streams], dtype=np.int64),
@@ -108,8 +115,8 @@ class MatchIndex:
             ewc=ewc, subchapter=sub, chapter=chap,
             material=np.array([MATERIALS.index(s.material) for s in streams], dtype=np.int64),
             xyz=site_vectors(np.array(lat, dtype=np.float64), np.array(lon, dtype=np.float64)),
-            quantity=np.array([s.quantity if s.quantity else np.nan for s in streams], dtype=np.float64),
-            unit=np.array([unit_index(s.unit) for s in streams], dtype=np.int64),
+            quantity=np.array([q or np.nan for q, _ in amounts], dtype=np.float64),
+            unit=np.array([unit_index(u) for _, u in amounts], dtype=np.int64),
             level=np.array([s.hierarchy_level or 0 for s in streams], dtype=np.int64),
             hazardous=hazardous,
         )
@@ -259,13 +266,12 @@ def _fit_tfidf(texts: list[str]):
     0 or 1 streams (or 2 near-identical ones) cannot satisfy: those keep every n-gram."""
     corpus = [t for t in texts if t.strip()] or ["empty"]
     for max_df in ((0.5, 1.0) if len(corpus) > 2 else (1.0,)):
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                     max_df=max_df, min_df=1, dtype=np.float32)
+        vectorizer = LexicalModel(max_df=max_df)
         try:
             return vectorizer, vectorizer.fit_transform(corpus)
         except ValueError:  # "no terms remain": every n-gram is in more than half the texts
             continue
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 1), dtype=np.float32)
+    vectorizer = LexicalModel("char", max_df=1.0, char_ngrams=(1, 1))
     return vectorizer, vectorizer.fit_transform(corpus + ["empty"])
 
 
