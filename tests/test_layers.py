@@ -127,8 +127,21 @@ def test_the_layer_check_catches_an_upward_import(tmp_path):
 # -- no permission rule in web/ --------------------------------------------------------------
 
 ROLE_NAMES = set(ROLES) | {"anonymous"}
-RULE_NAMES = {"STAFF", "ROLES", "is_staff"}
-TEMPLATE_RULE = re.compile(r"\.role\s*(==|!=|\bin\b|\bnot\s+in\b)|\bis_staff\b|\bSTAFF\b")
+RULE_NAMES = {"STAFF", "ROLES", "is_staff"}  # the accounts' role lists and the staff test
+# (a case member's role, such as 'lead', is data, not an account role: not matched)
+TEMPLATE_RULE = re.compile(r"""\.role\s*(==|!=)\s*['"](admin|facilitator|firm|anonymous)['"]"""
+                           r"|viewer\.role\s+(not\s+)?in\b|\bis_staff\b|\bSTAFF\b")
+
+
+def _rule_name(node: ast.AST) -> str | None:
+    """STAFF, ROLES (as imported from the accounts) or is_staff, wherever they appear."""
+    if isinstance(node, ast.Name) and node.id in RULE_NAMES:
+        return node.id
+    if isinstance(node, ast.Attribute) and node.attr == "is_staff":
+        return node.attr
+    if isinstance(node, ast.alias) and node.name in RULE_NAMES:
+        return node.name
+    return None
 
 
 def rule_violations(path: Path) -> list[str]:
@@ -139,13 +152,10 @@ def rule_violations(path: Path) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            if any(isinstance(s, ast.Attribute) and s.attr == "role" for s in sides) or any(
-                    isinstance(s, ast.Constant) and s.value in ROLE_NAMES for s in sides):
+            if any(isinstance(s, ast.Constant) and s.value in ROLE_NAMES for s in sides):
                 problems.append(f"{where}:{node.lineno} compares roles")
-        elif isinstance(node, ast.Name | ast.Attribute | ast.alias):
-            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else node.name
-            if name in RULE_NAMES:
-                problems.append(f"{where}:{node.lineno if hasattr(node, 'lineno') else '?'} uses {name}")
+        elif _rule_name(node):
+            problems.append(f"{where}:{getattr(node, 'lineno', '?')} uses {_rule_name(node)}")
         elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "require":
             args = [a.value for a in node.args if isinstance(a, ast.Constant)]
             if len(node.args) != 1 or len(args) != 1 or args[0] not in ACTIONS:
@@ -170,11 +180,23 @@ def test_no_permission_rule_is_written_in_web():
     'if v.is_staff:\n    pass\n',
     '@require("admin", "facilitator")\ndef page():\n    pass\n',
     'from matchmaker.trust.accounts import STAFF\n',
+    'if user.role != "anonymous":\n    pass\n',
 ])
 def test_the_rule_check_catches_a_role_test(tmp_path, code):
     probe = tmp_path / "probe.py"
     probe.write_text(code, encoding="utf-8")
     assert rule_violations(probe), code
+
+
+@pytest.mark.parametrize("code", [
+    'leads = [m for m in members if m.role == "lead"]\n',
+    'form = {"roles": C.ROLES}\n',
+    'if viewer().may("chains"):\n    pass\n',
+])
+def test_the_rule_check_lets_data_and_trust_calls_pass(tmp_path, code):
+    probe = tmp_path / "probe.py"
+    probe.write_text(code, encoding="utf-8")
+    assert rule_violations(probe) == [], code
 
 
 def test_every_route_guard_names_a_known_action():

@@ -18,7 +18,7 @@ def staff_only(view: Callable) -> Callable:
     @wraps(view)
     def inner(*args: Any, **kwargs: Any):
         v = viewer()
-        if v.role == "anonymous":
+        if not v.signed_in:
             if request.path.startswith("/api/"):
                 abort(401, description="log in first")
             return redirect(url_for("auth.login", next=request.path))

@@ -19,6 +19,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "mark_in_chain": STAFF,
     "mark_match": STAFF,              # "good match" / "not relevant" on a suggestion (a label for fitting)
     "edit": SIGNED_IN,                # then editing.may_edit decides per record
+    "cases": STAFF,                   # creating, advancing and editing cases; their notes (cases_access)
 }
 
 
