@@ -193,6 +193,7 @@ case_links = Table(
     Column("position", Integer, primary_key=True),
     Column("offer_id", String(64), ForeignKey("streams.id"), nullable=False),
     Column("need_id", String(64), ForeignKey("streams.id"), nullable=False),
+    Column("score", Float),  # the match score when saved from a proposal; None for a flow a facilitator added
     Column("flow", Float),
     Column("unit", String(16)),
     Column("tonnes", Float),

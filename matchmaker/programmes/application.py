@@ -12,74 +12,52 @@ from datetime import date
 from docx import Document
 from docx.shared import Pt, RGBColor
 
+from matchmaker.chains.discovery import Chain, Link
 from matchmaker.model import HIERARCHY_NAMES, Organisation, Stream
 from matchmaker.programmes import lifecycle, rules
 from matchmaker.programmes.cases import ELEMENT_LABELS, ROLE_LABELS, Case
 from matchmaker.programmes.portfolio import get_portfolio
+from matchmaker.programmes.proposals import Proposal, evaluate_chain
 from matchmaker.reference import postcodes
 
 GAP = "GAP"
 
 
-def formal_checks(case: Case, orgs: dict[str, Organisation]) -> tuple[rules.Programme, list[rules.CheckResult]]:
-    """The track's programme rules (the clarification model until an application track is chosen)."""
+def evaluate(case: Case, orgs: dict[str, Organisation], streams: dict[str, Stream]) -> tuple[rules.Programme, Proposal]:
+    """The case as a chain, checked and assessed like a proposal under its track's programme (the
+    clarification model until an application track is chosen). A flow a facilitator added by hand
+    has no match score: it counts as a confirmed link (score 1)."""
     portfolio = get_portfolio(case.programme_id)
     track = case.track if case.track in portfolio.tracks else "clarification"
     prog = portfolio.track_programme(track)
-    firms = [orgs[m] for m in case.economic_ids if m in orgs and orgs[m].kind == "firm"]
-    sector = case.sector or (orgs[case.lead_id].sector if case.lead_id in orgs else None)
-    app = rules.Application(firms, case.lead_id, sector, case.budget_dkk, case.grant_dkk)
-    return prog, rules.check(app, prog)
+    owner = {s.id: s.org_id for s in streams.values()}
+    knowledge = [m for m in case.member_ids("knowledge_partner") if m in orgs]
+    members = [m for m in case.member_ids() if m not in knowledge and m in orgs]
+    links = [Link(l.offer_id, l.need_id, owner[l.offer_id], owner[l.need_id], 1.0 if l.score is None else l.score)
+             for l in case.links if l.offer_id in owner and l.need_id in owner]
+    chain = Chain("investment" if track == "investment" else "custom", members, links, case.lead_id, knowledge,
+                  case.budget_dkk, case.grant_dkk, sector=case.sector)
+    return prog, evaluate_chain(chain, orgs, streams, prog)
+
+
+def formal_checks(case: Case, orgs: dict[str, Organisation], streams: dict[str, Stream]) -> tuple[rules.Programme, list[rules.CheckResult]]:
+    prog, proposal = evaluate(case, orgs, streams)
+    return prog, proposal.checks
 
 
 def criteria_evidence(case: Case, orgs: dict[str, Organisation], streams: dict[str, Stream]) -> list[dict]:
-    """The four equally weighted selection criteria of Closing Loops 2.0 (seeds/004), each point with
-    the evidence the case holds, or None where the application still has a gap."""
-    try:  # the programme's own criteria assessment, when installed
-        from matchmaker.programmes import criteria as assess  # type: ignore[attr-defined]
-        found = getattr(assess, "case_evidence", None)
-        if found is not None:
-            return found(case, orgs, streams)
-    except ImportError:
-        pass
-    flows = [l for l in case.links if l.offer_id in streams]
-    quantified = [l for l in flows if l.tonnes is not None or l.co2e is not None]
-    baseline = [f"{streams[l.offer_id].title}: today {streams[l.offer_id].fate.replace('_', ' ')}" for l in flows
-                if streams[l.offer_id].fate]
-    offtaker = [orgs[m].name for m in case.member_ids("off_taker") if m in orgs]
-    roles = {ROLE_LABELS[m.role] for m in case.members}
-    upward = [l for l in flows if streams[l.offer_id].hierarchy_level and streams[l.offer_id].hierarchy_level < 3]
-
-    def point(text: str, evidence: str | None) -> dict:
-        return {"point": text, "evidence": evidence}
-
-    return [
-        {"criterion": "1. Impact (effektskabelse)", "points": [
-            point("Quantified reduction in tonnes and t CO2e",
-                  f"{case.tonnes:g} t used as raw material, {case.co2e:g} t CO2e a year ({len(quantified)} of {len(flows)} flows quantified)"
-                  if quantified else None),
-            point("Clear baseline", "; ".join(baseline) or None),
-            point("Documented calculations and assumptions", "see 'The effect' above" if quantified else None),
-            point("A coherent impact chain", "flows: " + ", ".join(f"{l.offer_id} -> {l.need_id}" for l in flows) if flows else None)]},
-        {"criterion": "2. Value-chain quality (værdikædens kvalitet)", "points": [
-            point("The value chain and its resource flow",
-                  f"{len(flows)} flows, {len(case.elements)} other elements" if flows or case.elements else None),
-            point("Relevant partners with the needed competences", ", ".join(sorted(roles)) if len(case.economic_ids) >= 2 else None),
-            point("A documented buyer (off-taker) or concrete market interest",
-                  f"off-taker: {', '.join(offtaker)} (documentation to attach)" if offtaker else None),
-            point("How the project creates circular value", case.notes.strip() or None),
-            point("How it moves resources up the waste hierarchy",
-                  f"{len(upward)} flow(s) leave disposal or energy recovery for use as raw material" if upward else None)]},
-        {"criterion": "3. Feasibility (realiserbarhed)", "points": [
-            point("A concrete activity plan", None),
-            point("A realistic budget", f"budget DKK {case.budget_dkk:,.0f}, grant DKK {case.grant_dkk:,.0f}"
-                  if case.budget_dkk and case.grant_dkk is not None else None),
-            point("Risks and their handling", None)]},
-        {"criterion": "4. Implementation and scaling (implementering og skalering)", "points": [
-            point("Plan for implementation after development", None),
-            point("Scaling potential", None),
-            point("Whether the chain can sustain itself economically afterwards", None)]},
-    ]
+    """The selection criteria of the case's programme (matchmaker.programmes.criteria): per criterion
+    its score or indicative score and each evidence item, None where the application has a gap."""
+    _, proposal = evaluate(case, orgs, streams)
+    if proposal.assessment is None:
+        return []
+    out = []
+    for c in proposal.assessment.criteria:
+        score = f"score {c.score:g} of 5" if c.score is not None else f"not scored yet; indicative {c.indicative:g} of 5"
+        points = [{"point": e.text, "evidence": (f"{e.note or 'shown by the data'} ({e.source})" if e.status == "met" else None),
+                   "status": e.status, "note": e.note} for e in c.evidence]
+        out.append({"criterion": f"{c.name} ({c.name_da}): {score}", "points": points, "gaps": c.gaps})
+    return out
 
 
 def _table(doc, header: list[str], rows: list[list]) -> None:
@@ -103,7 +81,8 @@ def _gap(paragraph, text: str) -> None:
 
 def draft(case: Case, orgs: dict[str, Organisation], streams: dict[str, Stream], today: date | None = None) -> bytes:
     today = today or date.today()
-    prog, checks = formal_checks(case, orgs)
+    prog, proposal = evaluate(case, orgs, streams)
+    checks = proposal.checks
     doc = Document()
     doc.styles["Normal"].font.size = Pt(10)
     doc.add_heading(f"{case.number}: {case.title}", level=0)
@@ -162,7 +141,7 @@ def draft(case: Case, orgs: dict[str, Organisation], streams: dict[str, Stream],
     doc.add_heading("Selection criteria: evidence and gaps", level=1)
     doc.add_paragraph("The four criteria weigh equally; the application must address each point concretely "
                       "(seeds/004_d57ad80c94b18190.txt).")
-    for crit in criteria_evidence(case, orgs, streams):
+    for crit in criteria_evidence(case, orgs, streams) or [{"criterion": "no criteria for this programme", "points": []}]:
         doc.add_heading(crit["criterion"], level=2)
         for pt in crit["points"]:
             p = doc.add_paragraph(style="List Bullet")
@@ -170,7 +149,9 @@ def draft(case: Case, orgs: dict[str, Organisation], streams: dict[str, Stream],
             if pt["evidence"]:
                 p.add_run(str(pt["evidence"]))
             else:
-                _gap(p, f"{GAP}: to be documented")
+                _gap(p, f"{GAP}: {'missing' if pt.get('status') == 'missing' else 'to be documented'}")
+                if pt.get("note"):
+                    p.add_run(f" ({pt['note']})")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

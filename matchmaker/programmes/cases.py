@@ -52,6 +52,7 @@ class Member:
 class CaseLink:
     offer_id: str
     need_id: str
+    score: float | None = None
     flow: float | None = None
     unit: str | None = None
     tonnes: float | None = None
@@ -183,7 +184,7 @@ def _load(conn: Connection, where) -> list[Case]:
         by_id[r["case_id"]].members.append(Member(r["org_id"], r["role"]))
     for r in conn.execute(select(case_links).where(case_links.c.case_id.in_(ids))
                           .order_by(case_links.c.case_id, case_links.c.position)).mappings():
-        by_id[r["case_id"]].links.append(CaseLink(r["offer_id"], r["need_id"], r["flow"], r["unit"], r["tonnes"], r["co2e"],
+        by_id[r["case_id"]].links.append(CaseLink(r["offer_id"], r["need_id"], r["score"], r["flow"], r["unit"], r["tonnes"], r["co2e"],
                                                   json.loads(r["assumptions"] or "[]")))
     for r in conn.execute(select(case_elements).where(case_elements.c.case_id.in_(ids))
                           .order_by(case_elements.c.case_id, case_elements.c.position)).mappings():
@@ -243,7 +244,7 @@ def _write_parts(conn: Connection, case_id: int, members: list[Member], links: l
         conn.execute(case_members.insert(), [{"case_id": case_id, "org_id": m.org_id, "role": m.role, "position": i}
                                              for i, m in enumerate(members)])
     if links:
-        conn.execute(case_links.insert(), [{"case_id": case_id, "position": i, "offer_id": l.offer_id, "need_id": l.need_id,
+        conn.execute(case_links.insert(), [{"case_id": case_id, "position": i, "offer_id": l.offer_id, "need_id": l.need_id, "score": l.score,
                                              "flow": l.flow, "unit": l.unit, "tonnes": l.tonnes, "co2e": l.co2e,
                                              "assumptions": json.dumps(l.assumptions, ensure_ascii=False)}
                                             for i, l in enumerate(links)])
@@ -296,7 +297,9 @@ def _links(conn: Connection, pairs: list, members: dict[str, str], problems: lis
     found = {r["id"]: r for r in conn.execute(select(streams).where(streams.c.id.in_(ids))).mappings()} if ids else {}
     orgs = {r["id"]: r for r in conn.execute(select(organisations).where(
         organisations.c.id.in_({r["org_id"] for r in found.values()}))).mappings()} if found else {}
-    for i, (offer_id, need_id) in enumerate(pairs, start=1):
+    for i, pair in enumerate(pairs, start=1):
+        offer_id, need_id = pair[0], pair[1]
+        score = float(pair[2]) if len(pair) > 2 and pair[2] is not None else None
         o, n = found.get(offer_id), found.get(need_id)
         if o is None or n is None or o["direction"] != "offer" or n["direction"] != "need":
             problems.append(Problem("case", None, f"links[{i}]", f"{offer_id} -> {need_id} must name an offer and a need in the store"))
@@ -311,7 +314,7 @@ def _links(conn: Connection, pairs: list, members: dict[str, str], problems: lis
         except KeyError:
             km = None
         li = link_impact(offer, need, km)
-        out.append(CaseLink(offer_id, need_id, li.flow, li.unit, li.tonnes, li.co2e, li.assumptions))
+        out.append(CaseLink(offer_id, need_id, score, li.flow, li.unit, li.tonnes, li.co2e, li.assumptions))
     return out
 
 
@@ -421,7 +424,7 @@ def from_proposal(store: Store, actor: str, programme_id: str, proposal: Proposa
     names = [orgs[m].name for m in c.members]
     title = title or (" → ".join(names) if len(names) <= 4 else f"{names[0]} → … → {names[-1]} ({len(names)} firms)")
     return create_case(store, actor, programme_id, title[:MAX_TITLE], roles_for(proposal, orgs),
-                       [(l.offer_id, l.need_id) for l in c.links], budget_dkk=c.budget_dkk, grant_dkk=c.grant_dkk,
+                       [(l.offer_id, l.need_id, l.score) for l in c.links], budget_dkk=c.budget_dkk, grant_dkk=c.grant_dkk,
                        sector=c.sector, notes=notes, on=on, number=number, proposal_id=c.id)
 
 
