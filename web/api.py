@@ -9,13 +9,14 @@ from matchmaker.errors import MatchmakerError
 from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import evaluate_chain
 from matchmaker.stats import summarise
+from matchmaker.trust.feedback import mark_suggestion
 
 from . import chains as chain_pages
 from . import introductions as intro_pages
 from . import network as network_pages
 from . import organisations
 from . import search as search_pages
-from .auth import csrf_token, current_world, require, viewer
+from .auth import acting_user, csrf_token, current_world, require, viewer
 from .helpers import programme_arg, services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -28,7 +29,7 @@ def index():
                           "/api/programmes", "/api/chains?programme=&sector=&region=&min_score=&eligibility=&firms=&kind=&top=",
                           "/api/chains/<id>?programme=", "POST /api/check?programme= (chain JSON body)",
                           "/api/network?sector=&region=&chapter=&material=&min_score=&confidentiality=&group=",
-                          "/api/me", "/api/introductions"]}
+                          "/api/me", "/api/introductions", "POST /api/feedback (facilitators)"]}
 
 
 @bp.get("/stats")
@@ -99,6 +100,17 @@ def check():
     svc = services()
     chain = chain_from_dict(doc, svc.orgs, svc.streams, svc.firm_graph)
     return evaluate_chain(chain, svc.orgs, svc.streams, rules.get_programme(programme_arg())).as_dict(svc.orgs)
+
+
+@bp.post("/feedback")
+@require("mark_match")
+def feedback():
+    """A facilitator's mark on a suggestion: {"stream_id", "other_id", "verdict": "good" | "not_relevant"}."""
+    doc = request.get_json(silent=True)
+    if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) for k in ("stream_id", "other_id", "verdict")):
+        raise MatchmakerError('send {"stream_id": ..., "other_id": ..., "verdict": "good" or "not_relevant"} as JSON')
+    offer_id, need_id = mark_suggestion(services().store, acting_user(), doc["stream_id"], doc["other_id"], doc["verdict"])
+    return {"offer_id": offer_id, "need_id": need_id, "verdict": doc["verdict"]}
 
 
 @bp.get("/network")

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from itertools import islice
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from matchmaker.errors import NotFound, ValidationFailed
+from matchmaker.matching.feedback import marks_for
 from matchmaker.matching.stored import has_matches, stored_matches
 from matchmaker.model import KINDS
+from matchmaker.reference import ewc_codes
 from matchmaker.trust import editing
 from matchmaker.trust.access import visible
+from matchmaker.trust.feedback import mark_suggestion
 from matchmaker.trust.introductions import can_request
 
+from . import forms
 from .auth import acting_user, current_world, match_statuses, require, viewer
 from .helpers import arg_choice, arg_int, refresh_matches_of, services
 from .present import org_view, shown_match_view, stream_view
@@ -60,8 +65,10 @@ def stream_data(stream_id: str) -> dict:
     if s is None:
         raise NotFound(f"unknown stream {stream_id!r}")
     view = {**stream_view(s, world.orgs), "anonymised": stream_id in world.approx}
+    can_mark = viewer().may("mark_match")
     return {"stream": view, "can_edit": editing.may_edit(acting_user(), s.org_id),
-            "matches": stream_matches(stream_id, arg_int("top", 10, 1, 50))}
+            "matches": stream_matches(stream_id, arg_int("top", 10, 1, 50)), "can_mark": can_mark,
+            "marks": marks_for(services().store, stream_id) if can_mark else {}}
 
 
 @bp.get("/orgs")
@@ -82,6 +89,14 @@ def org_page(org_id: str):
 @bp.get("/streams/<stream_id>")
 def stream_page(stream_id: str):
     return render_template("organisations/stream.html", **stream_data(stream_id))
+
+
+@bp.post("/streams/<stream_id>/feedback")
+@require("mark_match")
+def mark_match(stream_id: str):
+    """A facilitator's "good match" / "not relevant" on one of the stream's suggestions (a label for `matchmaker fit`)."""
+    mark_suggestion(services().store, acting_user(), stream_id, request.form.get("other_id", ""), request.form.get("verdict", ""))
+    return redirect(url_for("organisations.stream_page", stream_id=stream_id))
 
 
 @bp.route("/<any(orgs, streams):what>/<record_id>/edit", methods=["GET", "POST"])
@@ -105,19 +120,63 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
         values["org_id"] = org_id or ""
         values["id"] = editing.new_stream_id()
     problems: list[str] = []
+    errors: dict[str, str] = {}
+    understood: dict[str, float] = {}
+    locked = editing.locked_fields(user, kind)
     if request.method == "POST":
         raw = {name: request.form.get(name, "") for name in values}
         if current is None and kind == "stream":
             raw["org_id"] = org_id or ""  # a new stream belongs to the organisation in the address
+        read, errors, understood = forms.read_numbers(raw)  # '1.200' on a Danish form is 1200
         try:
-            saved = editing.save(svc.store, user, kind, raw, current)
+            if errors:  # a number whose reading is in doubt: nothing is saved, the form asks
+                raise ValidationFailed([])
+            saved = editing.save(svc.store, user, kind, read, current)
         except ValidationFailed as exc:
-            problems = [str(p) for p in exc.problems]
+            more, problems = forms.field_errors(exc.problems)
+            errors = {**more, **errors}
             values = raw
         else:
             refresh_matches_of([saved] if kind == "stream" else
                                [s.id for s in svc.streams.values() if s.org_id == saved])
+            flash(gettext("Saved. Matches are updated for the new values."))
             return redirect(url_for("organisations.org_page" if kind == "organisation" else "organisations.stream_page",
                                     **({"org_id": saved} if kind == "organisation" else {"stream_id": saved})))
-    return render_template("organisations/edit.html", kind=kind, values=values, problems=problems,
-                           locked=editing.locked_fields(user, kind), new=current is None), (422 if problems else 200)
+    fields = forms.build_fields(kind, values, locked, current is None, errors, understood)
+    failed = bool(problems or errors)
+    return render_template("organisations/edit.html", kind=kind, values=values, fields=fields, problems=problems,
+                           errors=errors, locked=locked, new=current is None), (422 if failed else 200)
+
+
+@bp.get("/streams/<stream_id>/preview")
+@require("edit")
+def stream_preview(stream_id: str):
+    """'See it as others see it': the stream page as a visitor gets it (the public world,
+    with its pseudonym and rounded figures), opened by those who may edit the stream."""
+    svc = services()
+    own = current_world().streams.get(stream_id)
+    if own is None or not editing.may_edit(acting_user(), own.org_id):
+        raise NotFound(f"unknown stream {stream_id!r}")
+    public = svc.data.public_world
+    shown = public.streams.get(stream_id)
+    if shown is None:  # private: a visitor sees nothing at all
+        return render_template("organisations/preview_none.html", stream=stream_view(own, current_world().orgs))
+    view = {**stream_view(shown, public.orgs), "anonymised": stream_id in public.approx}
+    return render_template("organisations/stream.html", stream=view, can_edit=True, preview=True, matches=[])
+
+
+@bp.get("/api/ewc")
+def ewc_search():
+    """EWC codes whose code or title holds every word typed (at most 20): the forms' help."""
+    words = [w for w in (request.args.get("q") or "").lower().replace(" ", " ").split() if w][:6]
+    if not words:
+        return {"codes": []}
+    found = []
+    for code, entry in ewc_codes().items():
+        spaced = f"{code[:2]} {code[2:4]} {code[4:]}"
+        hay = f"{code} {spaced} {entry.description}".lower()
+        if all(w in hay for w in words):
+            found.append({"code": spaced, "title": entry.description, "hazardous": bool(entry.hazardous)})
+            if len(found) == 20:
+                break
+    return {"codes": found}
