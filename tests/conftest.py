@@ -53,6 +53,9 @@ PG_SCRIPT = Path(__file__).resolve().parent.parent / ".ci" / "postgres.sh"
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "both_stores: run with `store` on SQLite and on PostgreSQL")
+    # A command run in-process by CliRunner opens its own Store and returns; a real process closes
+    # those PostgreSQL connections at exit, here the garbage collector does, whenever it runs.
+    config.addinivalue_line("filterwarnings", "ignore:.*psycopg.Connection.*deleted while still open:ResourceWarning")
 
 
 def pytest_generate_tests(metafunc) -> None:
