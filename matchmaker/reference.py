@@ -65,6 +65,11 @@ def nace_codes() -> dict[str, str]:
     return {r["code"]: r["description"] for r in _rows("nace_rev2.csv")}
 
 
+# A public point per region (a postcode near its middle): where pseudonymous owners are placed,
+# so maps and distances say no more about them than their region.
+REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",
+                   "Region Midtjylland": "8800", "Region Nordjylland": "9000"}
+
 REGIONS = (
     "Region Hovedstaden",
     "Region Sjælland",

@@ -22,7 +22,9 @@ def search() -> tuple[dict, list[dict]]:
             "postcode": (request.values.get("postcode") or "").strip() or None,
             "ewc": (request.values.get("ewc") or "").strip() or None,
             "quantity": arg_float("quantity", 0, 1e12), "unit": arg_choice("unit", UNITS) or "t/yr",
-            "material": arg_choice("material", MATERIALS) or "other", "top": arg_int("top", 10, 1, 50)}
+            "material": arg_choice("material", MATERIALS) or "other", "top": arg_int("top", 10, 1, 50),
+            "quantity_text": (request.values.get("quantity") or "").strip()[:40]}  # echoed as typed, with its reading
+    form["quantity_digits"] = 0 if form["quantity"] is None or float(form["quantity"]).is_integer() else 2
     if not form["text"]:
         return form, []
     svc = services()
@@ -31,7 +33,8 @@ def search() -> tuple[dict, list[dict]]:
     def run(k: int) -> list[dict]:
         return [m.as_dict() for m in svc.index.match_text(
             form["text"], form["direction"], postcode=form["postcode"], ewc=form["ewc"],
-            quantity=form["quantity"] or None, unit=form["unit"], material=form["material"], top=k)]
+            quantity=form["quantity"] or None, unit=form["unit"], material=form["material"], top=k,
+            coarse=world.approx)]  # pseudonymous streams sit at their region's point for this searcher
 
     query = query_stream(form["text"], form["direction"], quantity=form["quantity"] or None, unit=form["unit"],
                          material=form["material"])

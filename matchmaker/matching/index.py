@@ -175,8 +175,12 @@ class MatchIndex:
 
     def match_text(self, text: str, direction: str, postcode: str | None = None, ewc: str | None = None,
                    quantity: float | None = None, unit: str | None = None, material: str = "other",
-                   top: int = 10) -> list[Match]:
-        """Match a description from someone not registered ('offer' finds needs, 'need' finds offers)."""
+                   top: int = 10, coarse: frozenset[str] | set[str] = frozenset()) -> list[Match]:
+        """Match a description from someone not registered ('offer' finds needs, 'need' finds offers).
+
+        Streams in `coarse` (those the searcher sees only under a pseudonym) are placed at their
+        region's public point, for the distance component and the km alike: a searcher who may
+        not see the owner cannot locate it by searching from many postcodes."""
         if direction not in ("offer", "need"):
             raise MatchmakerError("direction must be 'offer' or 'need'")
         if not text.strip():
@@ -189,18 +193,41 @@ class MatchIndex:
                 raise MatchmakerError(f"unknown EWC code {ewc!r}")
         stream = query_stream(text, direction, ewc, quantity, unit, material)
         stream._postcode = reference.postcodes().get(postcode) if postcode else None  # type: ignore[attr-defined]
-        return self._query(self._features([stream], [self._text(stream)]), top)
+        return self._query(self._features([stream], [self._text(stream)]), top, coarse)
 
-    def _query(self, one: StreamFeatures, top: int) -> list[Match]:
+    def _coarse(self, side: StreamFeatures, rows: np.ndarray, coarse: frozenset[str] | set[str]) -> StreamFeatures:
+        """`side` with the sites of the streams in `coarse` moved to their owner's region point."""
+        mask = np.array([s.id in coarse for s in side.streams], dtype=bool)
+        if not mask.any():
+            return side
+        public = self._region_sites(rows[mask])
+        xyz = side.xyz.copy()
+        xyz[mask] = public
+        return replace(side, xyz=xyz)
+
+    def _region_sites(self, rows: np.ndarray) -> np.ndarray:
+        places = reference.postcodes()
+        lat, lon = [], []
+        for i in rows:
+            org = self.orgs.get(self.streams[i].org_id)
+            place = places.get(org.postcode) if org else None
+            point = places.get(reference.REGION_POSTCODE.get(place.region, "")) if place else None
+            lat.append(point.latitude if point else np.nan)
+            lon.append(point.longitude if point else np.nan)
+        return site_vectors(np.array(lat, dtype=np.float64), np.array(lon, dtype=np.float64))
+
+    def _query(self, one: StreamFeatures, top: int, coarse: frozenset[str] | set[str] = frozenset()) -> list[Match]:
         if len(self.needs if one.streams[0].direction == "offer" else self.offers) == 0:
             return []  # nothing on the other side (a new or tiny store)
         if one.streams[0].direction == "offer":
-            score, comps = self.score(one, self.needs)
+            needs = self._coarse(self.needs, self.need_rows, coarse) if coarse else self.needs
+            score, comps = self.score(one, needs)
             order = _top(score[0], top)
-            return self._matches(one, self.needs, [(0, j) for j in order], score, comps)
-        score, comps = self.score(self.offers, one)
+            return self._matches(one, needs, [(0, j) for j in order], score, comps)
+        offers = self._coarse(self.offers, self.offer_rows, coarse) if coarse else self.offers
+        score, comps = self.score(offers, one)
         order = _top(score[:, 0], top)
-        return self._matches(self.offers, one, [(i, 0) for i in order], score, comps)
+        return self._matches(offers, one, [(i, 0) for i in order], score, comps)
 
     def all_pairs(self, top: int = 10, block: int | None = None) -> dict[str, list[tuple[str, float]]]:
         """Top-k counterparts of every stream, both directions, exactly: every offer-need pair gets

@@ -16,11 +16,13 @@ import hashlib
 import hmac
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import islice
 
+from matchmaker import reference
 from matchmaker.matching.explain import Match, explain
 from matchmaker.model import Organisation, Stream
 from matchmaker.reference import REGIONS, postcodes
@@ -28,8 +30,11 @@ from matchmaker.trust.accounts import STAFF, User
 from matchmaker.trust.permissions import may
 
 # A postcode per region for pseudonymous owners: places them on the map without an address.
-REGION_POSTCODE = {"Region Hovedstaden": "3400", "Region Sjælland": "4180", "Region Syddanmark": "7100",
-                   "Region Midtjylland": "8800", "Region Nordjylland": "9000"}
+REGION_POSTCODE = reference.REGION_POSTCODE
+# A pseudonym names the sector and the region only when at least this many firms of the
+# programme share both (else only the region): with the public list of firms, a pseudonym
+# must never narrow its owner to a handful of suspects.
+K_ANONYMITY = 5
 SECTOR_WORDS = {"food_bio": "food and bio-resource firm", "construction": "construction firm",
                 "textile_lifestyle": "textile and lifestyle firm", "environmental_tech": "environmental technology firm",
                 "other": "firm"}
@@ -97,24 +102,62 @@ def pseudonym(secret: bytes, stream_id: str) -> str:
     return PSEUDONYM_PREFIX + hmac.new(secret, stream_id.encode(), hashlib.sha256).hexdigest()[:12]
 
 
+# Words of a firm's name too common to point at it (scrubbed only as part of a longer run of the name).
+GENERIC_WORDS = {"and", "og", "the", "of", "for", "til", "med", "i", "de", "der", "den", "det", "&"}
+_SEP = r"[\s\-_./&,]*"
+
+
+def _word_pattern(word: str) -> str:
+    """A word of the name as it may be written: digits with or without spaces, dots or dashes
+    ('4321', '4 321', '4.321', '4-321'), letters case-insensitively."""
+    if word.isdigit():
+        return r"[\s.,\-]?".join(re.escape(d) for d in word)
+    return re.escape(word)
+
+
 def scrub(text: str, owner: Organisation) -> str:
-    """Remove the owner's name (whole, without legal form, and any two consecutive words of it)."""
+    """Remove the owner's name: whole, without legal form, any run of its words written with
+    spaces, hyphens or nothing between them, and each distinctive single word (3+ letters or
+    any number) in its number variants."""
     core = LEGAL_FORMS.sub("", owner.name).strip(" ,.")
-    words = core.split()
-    variants = {owner.name, core} | {" ".join(words[i:i + 2]) for i in range(len(words) - 1)}
-    if len(words) == 1:
-        variants.add(words[0])
-    for v in sorted((v for v in variants if len(v) >= 3), key=len, reverse=True):
-        text = re.sub(re.escape(v), "[the firm]", text, flags=re.I)
+    words = [w for w in re.split(r"[\s\-_./&,]+", core) if w]
+    patterns = []
+    for size in range(len(words), 0, -1):
+        for i in range(len(words) - size + 1):
+            run = words[i:i + size]
+            if size == 1 and (run[0].lower() in GENERIC_WORDS or (len(run[0]) < 3 and not run[0].isdigit())):
+                continue
+            patterns.append(_SEP.join(_word_pattern(w) for w in run))
+    patterns.insert(0, re.escape(owner.name))
+    for pattern in patterns:
+        text = re.sub(rf"(?<!\w){pattern}(?!\w)", "[the firm]", text, flags=re.I)
     return text
 
 
-def _anonymised(s: Stream, owner: Organisation, secret: bytes) -> tuple[Stream, Organisation]:
+def _cells(orgs: dict[str, Organisation]) -> tuple[Counter, Counter]:
+    """How many firms of the programme share each (sector, region), and each region."""
+    by_both: Counter = Counter()
+    by_region: Counter = Counter()
+    places = postcodes()
+    for o in orgs.values():
+        if o.kind == "firm" and o.postcode in places:
+            by_both[(o.sector, places[o.postcode].region)] += 1
+            by_region[places[o.postcode].region] += 1
+    return by_both, by_region
+
+
+def _anonymised(s: Stream, owner: Organisation, secret: bytes,
+                cells: tuple[Counter, Counter] | None = None) -> tuple[Stream, Organisation]:
     region = postcodes()[owner.postcode].region
-    noun = SECTOR_WORDS[owner.sector] if owner.kind == "firm" else owner.kind.replace("_", " ")
+    by_both = cells[0] if cells else Counter()
+    # the sector only when enough firms share it in the region (see K_ANONYMITY)
+    sector_shown = owner.kind != "firm" or by_both[(owner.sector, region)] >= K_ANONYMITY
+    noun = (SECTOR_WORDS[owner.sector] if sector_shown else "firm") if owner.kind == "firm" \
+        else owner.kind.replace("_", " ")
     article = "An" if noun[0] in "aeiou" else "A"
     pid = pseudonym(secret, s.id)
-    org = Organisation(id=pid, name=f"{article} {noun} in {region}", kind=owner.kind, sector=owner.sector,
+    org = Organisation(id=pid, name=f"{article} {noun} in {region}", kind=owner.kind,
+                       sector=owner.sector if sector_shown else "other",
                        postcode=REGION_POSTCODE.get(region, owner.postcode), invented=owner.invented)
     title = scrub(s.title, owner)
     if s.quantity:
@@ -134,13 +177,14 @@ def world_for(viewer: Viewer, orgs: dict[str, Organisation], streams: dict[str, 
     shown_streams: dict[str, Stream] = {}
     shown_orgs: dict[str, Organisation] = {}
     approx: set[str] = set()
+    cells = _cells(orgs)
     for s in streams.values():
         owner = orgs[s.org_id]
         if s.org_id == viewer.org_id or s.id in revealed or s.confidentiality == "public":
             shown_streams[s.id] = s
             shown_orgs[owner.id] = owner
         elif s.confidentiality == "anonymised":
-            shown_streams[s.id], pseudo = _anonymised(s, owner, secret)
+            shown_streams[s.id], pseudo = _anonymised(s, owner, secret, cells)
             shown_orgs[pseudo.id] = pseudo
             approx.add(s.id)
     for o in orgs.values():
@@ -170,8 +214,10 @@ def match_for(m: dict, world: World, query: Stream | None = None) -> dict | None
     shown = dict(m)
     if rough:
         shown["score"] = round(m["score"], 2)
-        shown["components"] = {k: round(v, 1) for k, v in m["components"].items()}
-        shown["km"] = None if m.get("km") is None else round(m["km"], -1)
+        # no distance at all: any figure computed from the real site, however rounded, locates
+        # the owner when asked from enough places; the pseudonym's region is all that is shown
+        shown["components"] = {k: round(v, 1) for k, v in m["components"].items() if k != "distance"}
+        shown["km"] = None
         shown["shared_terms"] = []
     shown["sentence"] = explain(Match(**shown), sides[0], sides[1], world.names, world.approx)
     return shown
