@@ -21,7 +21,7 @@ def _fmt(x: float | None) -> str:
 
 def progress(kpis: list[dict], width: int = 720) -> Markup:
     """One bar per KPI: actual against target, with a tick at the figure first reported."""
-    row, left, right = 40, 250, 120
+    row, left, right = 40, 300, 120
     inner = width - left - right
     height = row * len(kpis) + 10
     parts = [f'<svg class="chart" data-chart="kpis" viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -80,7 +80,7 @@ def lines(series: list[dict], keys: list[tuple[str, str]], name: str = "quarters
         y = top_pad + inner_h * (1 - frac)
         parts.append(f'<line x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{escape(_fmt(top * frac))}</text>')
-    step = max(1, len(series) // 8)
+    step = max(1, -(-len(series) * 64 // inner_w))  # about 64 px per label
     for i, q in enumerate(series):
         if i % step == 0 or i == len(series) - 1:
             x, _ = xy(i, 0)
