@@ -53,8 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:  # kept in the store, so sessions survive a restart
         app.config["SECRET_KEY"] = hashlib.sha256(b"session" + services.secret).hexdigest()
 
-    from . import auth, errors, helpers
+    from . import auth, errors, helpers, i18n
     helpers.init_app(app)
+    i18n.init_app(app)  # after helpers: its locale-aware `num` filter is the one pages use
     errors.init_app(app)
     auth.init_app(app)
     for name in BLUEPRINTS:

@@ -11,7 +11,9 @@ from matchmaker.matching.stored import has_matches, sync_changed
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, SECTORS
 from matchmaker.programmes import rules
 from matchmaker.reference import REGIONS
+from matchmaker.typed import TypedNumberError, read_typed
 
+from .i18n import decimal_comma, translate
 from .services import Services
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -34,11 +36,11 @@ def arg_float(name: str, low: float | None = None, high: float | None = None) ->
     raw = (request.values.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise MatchmakerError(f"{name} must be a number, got {raw[:30]!r}") from None
-    if (low is not None and value < low) or (high is not None and value > high) or value != value:
+    try:  # the one parser for typed numbers, in the page's language ('100.000' is 100000 in Danish)
+        value = read_typed(raw, decimal_comma())
+    except TypedNumberError as exc:
+        raise MatchmakerError(f"{name}: {translate(exc.message)}") from None
+    if value is None or (low is not None and value < low) or (high is not None and value > high) or value != value:
         raise MatchmakerError(f"{name} must be between {low} and {high}")
     return value
 
@@ -74,9 +76,3 @@ def init_app(app: Flask) -> None:
     def globals_() -> dict[str, Any]:
         return {"SECTORS": SECTORS, "REGIONS": REGIONS, "MATERIALS": MATERIALS,
                 "PROGRAMMES": rules.programmes(), "HIERARCHY": HIERARCHY_NAMES}
-
-    @app.template_filter("num")
-    def num(value: Any, digits: int = 0) -> str:
-        if value is None:
-            return "–"
-        return f"{value:,.{digits}f}".replace(",", "\u202f")

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from matchmaker import cells, model, reference
+from matchmaker.i18n import Message, msg
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 MAX_TEXT = {"name": 200, "title": 200, "profile": 4000, "description": 4000}
@@ -22,7 +23,7 @@ ColumnProblems = list[tuple[str, str]]
 def _id(value: Any) -> str:
     text = str(value).strip()
     if not ID_PATTERN.match(text):
-        raise ValueError(f"ids are 1-64 letters, digits, '.', '_' or '-', got {text[:40]!r}")
+        raise ValueError(msg("ids are 1-64 letters, digits, '.', '_' or '-', got {got!r}", got=text[:40]))
     return text
 
 
@@ -30,9 +31,9 @@ def _text(name: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = str(value).strip()
         if "\x00" in text:
-            raise ValueError("contains a NUL character")
+            raise ValueError(msg("contains a NUL character"))
         if len(text) > MAX_TEXT.get(name, 4000):
-            raise ValueError(f"longer than {MAX_TEXT.get(name, 4000)} characters")
+            raise ValueError(msg("longer than {n} characters", n=MAX_TEXT.get(name, 4000)))
         return text
     return parse
 
@@ -42,14 +43,14 @@ def _cvr(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if not reference.cvr_is_valid(text):
-        raise ValueError(f"{str(value)[:20]!r} is not a valid CVR number (8 digits, modulus-11 check)")
+        raise ValueError(msg("{got!r} is not a valid CVR number (8 digits, modulus-11 check)", got=str(value)[:20]))
     return text
 
 
 def _nace(value: Any) -> str:
     text = str(value).strip()
     if text not in reference.nace_codes():
-        raise ValueError(f"unknown NACE Rev. 2 code {text[:20]!r}")
+        raise ValueError(msg("unknown NACE Rev. 2 code {got!r}", got=text[:20]))
     return text
 
 
@@ -58,14 +59,14 @@ def _postcode(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = f"{int(value):04d}"
     if text not in reference.postcodes():
-        raise ValueError(f"unknown Danish postcode {text[:20]!r}")
+        raise ValueError(msg("unknown Danish postcode {got!r}", got=text[:20]))
     return text
 
 
 def _ewc(value: Any) -> str:
     code = reference.normalise_ewc(str(value))
     if code not in reference.ewc_codes():
-        raise ValueError(f"unknown EWC code {str(value)[:20]!r}")
+        raise ValueError(msg("unknown EWC code {got!r}", got=str(value)[:20]))
     return code
 
 
@@ -73,7 +74,7 @@ def _non_negative(parser: Callable[[Any, bool], float]) -> Callable[[Any, bool],
     def parse(value: Any, decimal_comma: bool) -> float:
         number = parser(value, decimal_comma)
         if number < 0:
-            raise ValueError(f"must not be negative, got {value!r}")
+            raise ValueError(msg("must not be negative, got {got!r}", got=value))
         return number
     return parse
 
@@ -81,21 +82,21 @@ def _non_negative(parser: Callable[[Any, bool], float]) -> Callable[[Any, bool],
 def _positive(value: Any, decimal_comma: bool) -> float:
     number = cells.parse_number(value, decimal_comma)
     if number <= 0:
-        raise ValueError(f"must be greater than zero, got {value!r}")
+        raise ValueError(msg("must be greater than zero, got {got!r}", got=value))
     return number
 
 
 def _year(value: Any, decimal_comma: bool) -> int:
     year = cells.parse_int(value, decimal_comma)
     if not 1600 <= year <= date.today().year:
-        raise ValueError(f"founding year {year} is not between 1600 and this year")
+        raise ValueError(msg("founding year {year} is not between 1600 and this year", year=year))
     return year
 
 
 def _accounts_year(value: Any, decimal_comma: bool) -> int:
     year = cells.parse_int(value, decimal_comma)
     if not 1900 <= year <= date.today().year:
-        raise ValueError(f"accounts year {year} is not between 1900 and this year")
+        raise ValueError(msg("accounts year {year} is not between 1900 and this year", year=year))
     return year
 
 
@@ -106,9 +107,9 @@ def _date(value: Any) -> str:
     try:
         day = value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])
     except ValueError:
-        raise ValueError(f"expected a date YYYY-MM-DD, got {str(value)[:20]!r}") from None
+        raise ValueError(msg("expected a date YYYY-MM-DD, got {got!r}", got=str(value)[:20])) from None
     if day > date.today():
-        raise ValueError(f"date {day.isoformat()} is in the future")
+        raise ValueError(msg("date {day} is in the future", day=day.isoformat()))
     return day.isoformat()
 
 
@@ -178,12 +179,12 @@ def _parse(spec: dict, raw: dict[str, Any], decimal_comma: bool) -> tuple[dict[s
         value = raw.get(column)
         if cells.is_blank(value):
             if required:
-                problems.append((column, "required value is missing"))
+                problems.append((column, msg("required value is missing")))
             continue
         try:
             values[column] = parser(value, decimal_comma) if numeric else parser(value)
         except ValueError as exc:
-            problems.append((column, str(exc)))
+            problems.append((column, exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)))
     return values, problems
 
 
@@ -192,7 +193,7 @@ def parse_organisation(raw: dict[str, Any], decimal_comma: bool = False) -> tupl
     founded, closed = values.get("founded_year"), values.get("closed_financial_years")
     if founded is not None and closed is not None and closed > date.today().year - founded:
         problems.append(("closed_financial_years",
-                         f"{closed} closed financial years is impossible for a firm founded in {founded}"))
+                         msg("{closed} closed financial years is impossible for a firm founded in {founded}", closed=closed, founded=founded)))
     if problems:
         return None, problems
     return model.Organisation(**values), []
@@ -202,16 +203,16 @@ def parse_stream(raw: dict[str, Any], decimal_comma: bool = False) -> tuple[mode
     values, problems = _parse(STREAM_SPEC, raw, decimal_comma)
     if ("quantity" in values) != ("unit" in values) and not any(c in ("quantity", "unit") for c, _ in problems):
         problems.append(("unit" if "quantity" in values else "quantity",
-                         "quantity and unit must be given together"))
+                         msg("quantity and unit must be given together")))
     availability = values.get("availability", "continuous")
     if availability == "seasonal" and not values.get("months"):
-        problems.append(("months", "a seasonal stream needs its months, e.g. '8-10'"))
+        problems.append(("months", msg("a seasonal stream needs its months, e.g. '8-10'")))
     if availability != "seasonal" and values.get("months"):
-        problems.append(("months", f"months are only for seasonal streams, this one is {availability}"))
+        problems.append(("months", msg("months are only for seasonal streams, this one is {availability}", availability=availability)))
     if availability == "batch" and not values.get("interval_days"):
-        problems.append(("interval_days", "a batch stream needs the days between batches"))
+        problems.append(("interval_days", msg("a batch stream needs the days between batches")))
     if values.get("direction") == "need" and values.get("fate"):
-        problems.append(("fate", "only offered streams have a current fate"))
+        problems.append(("fate", msg("only offered streams have a current fate")))
     if problems:
         return None, problems
     return model.Stream(**values), []

@@ -22,6 +22,7 @@ def app(small_store, fake_embedder, vocab, monkeypatch):
 
 def login(client, username: str) -> None:
     """Log in through the real form (CSRF token and all)."""
+    client.set_cookie("lang", "en")  # these tests read English text: the language switch's cookie
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
@@ -42,13 +43,16 @@ def client(app):
 
 @pytest.fixture
 def anon(app):
-    return app.test_client()
+    c = app.test_client()
+    c.set_cookie("lang", "en")  # English, as the switch leaves it; Danish pages are tested in test_i18n
+    return c
 
 
 @pytest.fixture
 def client_for(app):
     def make(username: str | None):
         c = app.test_client()
+        c.set_cookie("lang", "en")
         if username:
             login(c, username)
         return c
