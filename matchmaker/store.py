@@ -123,6 +123,9 @@ users = Table(
     Column("org_id", String(64), ForeignKey("organisations.id")),
     Column("password_hash", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
+    # random, replaced at logout, password change and re-creation: a cookie carries it and
+    # stops working when it changes (issue 16, finding 9)
+    Column("session_key", String(64)),
 )
 
 # One introduction per offer-need pair; each side's consent is None (not asked

@@ -8,14 +8,15 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from matchmaker.errors import Forbidden
 from matchmaker.trust.access import ANONYMOUS, Viewer, World
-from matchmaker.trust.accounts import User, authenticate, get_user
+from matchmaker.trust.accounts import User, authenticate, end_sessions, session_key, session_user
 from matchmaker.trust.audit import log
 from matchmaker.trust.introductions import statuses_for
+from matchmaker.trust.throttle import LoginThrottle
 
 from .helpers import services
 
@@ -25,7 +26,9 @@ bp = Blueprint("auth", __name__)
 def viewer() -> Viewer:
     """The current user as a Viewer; looked up on every request so a removed account loses access at once."""
     if "viewer" not in g:
-        user = get_user(services().store, session["user"]) if session.get("user") else None
+        # the session's key must be the account's current one: logout, a password reset and
+        # re-creating the username all replace it, ending every older cookie
+        user = session_user(services().store, session["user"], session.get("key")) if session.get("user") else None
         if session.get("user") and user is None:
             session.clear()
         g.viewer = Viewer.of(user) if user else ANONYMOUS
@@ -98,25 +101,41 @@ def login():
         return render_template("auth/login.html", next=request.args.get("next", ""), error=None)
     username = (request.form.get("username") or "").strip()
     store = services().store
+    throttle: LoginThrottle = current_app.extensions["login_throttle"]
+    address = request.remote_addr or "?"
+    wait = throttle.retry_after(username, address)
+    if wait:
+        with store.transaction() as conn:
+            log(conn, username[:64] or "?", "login_throttled", "session", address)
+        return render_template("auth/login.html", next=request.form.get("next", ""),
+                               error=f"too many failed logins; try again in {wait // 60 + 1} minutes"), \
+            429, {"Retry-After": str(wait)}
     user = authenticate(store, username, request.form.get("password") or "")
     with store.transaction() as conn:
-        log(conn, username[:64] or "?", "login" if user else "login_failed", "session", request.remote_addr or "")
+        log(conn, username[:64] or "?", "login" if user else "login_failed", "session", address)
     if user is None:
+        throttle.failed(username, address)
         return render_template("auth/login.html", next=request.form.get("next", ""),
                                error="wrong username or password"), 401
+    throttle.succeeded(username, address)
     session.clear()  # a fresh session (and CSRF token) after login: no fixation
     session["user"] = user.username
+    session["key"] = session_key(store, user.username)
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout():
+    if session.get("user") and viewer().signed_in:
+        end_sessions(services().store, session["user"])  # a copied cookie stops working too
     session.clear()
     return redirect(url_for("search.index"))
 
 
 def init_app(app) -> None:
+    app.extensions["login_throttle"] = LoginThrottle()
+
     @app.context_processor
     def who() -> dict:
         return {"viewer": viewer(), "csrf_token": csrf_token, "csrf_field": csrf_field}

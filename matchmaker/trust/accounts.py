@@ -6,13 +6,16 @@ Passwords are hashed with argon2id (argon2-cffi); only the hash is stored.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from matchmaker.errors import MatchmakerError, NotFound
+from matchmaker.settings import ROOT
 from matchmaker.store import Store, organisations, users
 from matchmaker.trust.audit import now
 
@@ -55,14 +58,13 @@ def add_user(store: Store, username: str, role: str, password: str, org_id: str 
         raise MatchmakerError("username: 2-64 letters, digits or . _ @ -")
     if role not in ROLES:
         raise MatchmakerError(f"unknown role {role!r}; expected one of: {', '.join(ROLES)}")
-    if len(password or "") < MIN_PASSWORD:
-        raise MatchmakerError(f"password: at least {MIN_PASSWORD} characters")
+    check_password(password, username)
     if role == "firm" and not org_id:
         raise MatchmakerError("a firm user needs --org, the organisation it belongs to")
     if role != "firm" and org_id:
         raise MatchmakerError("only firm users belong to an organisation")
     row = {"username": username, "role": role, "org_id": org_id, "password_hash": _hasher.hash(password),
-           "created_at": now()}
+           "created_at": now(), "session_key": secrets.token_hex(16)}  # a reset ends every old session
     with store.transaction() as conn:
         if org_id and conn.execute(select(organisations.c.id).where(organisations.c.id == org_id)).first() is None:
             raise NotFound(f"unknown organisation {org_id!r}")
@@ -74,6 +76,59 @@ def add_user(store: Store, username: str, role: str, password: str, org_id: str 
         else:
             conn.execute(users.insert().values(**row))
     return User(username, role, org_id)
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """data/common_passwords.txt: the 10,000 most common passwords (source cited in the file)."""
+    path = ROOT / "data" / "common_passwords.txt"  # shipped with the code, whatever MATCHMAKER_DATA says
+    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def check_password(password: str, username: str = "") -> None:
+    """At least MIN_PASSWORD characters, 5 different ones, not the username, and neither a
+    common password nor one with digits or punctuation added to the end."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        raise MatchmakerError(f"password: at least {MIN_PASSWORD} characters")
+    lowered = password.lower()
+    if len(set(lowered)) < 5:
+        raise MatchmakerError("password: use at least 5 different characters")
+    if username and username.lower() in lowered:
+        raise MatchmakerError("password: must not contain the username")
+    bases = {lowered, lowered.rstrip("!.?#*-_ "), lowered.rstrip("0123456789!.?#*-_ ")}
+    if any(base in common_passwords() for base in bases if base):
+        raise MatchmakerError("password: this is one of the most common passwords; choose another")
+
+
+def session_key(store: Store, username: str) -> str | None:
+    """The key a valid session of this user carries (made on first use for accounts from older stores)."""
+    with store.transaction() as conn:
+        row = conn.execute(select(users.c.session_key).where(users.c.username == username)).first()
+        if row is None:
+            return None
+        if row.session_key:
+            return row.session_key
+        key = secrets.token_hex(16)
+        conn.execute(users.update().where(users.c.username == username).values(session_key=key))
+        return key
+
+
+def session_user(store: Store, username: str, key: str | None) -> User | None:
+    """The user a session cookie names, if the account exists and the cookie's key is current."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(users.c.username, users.c.role, users.c.org_id, users.c.session_key)
+                           .where(users.c.username == username)).first()
+    if row is None or not key or not row.session_key or not secrets.compare_digest(key, row.session_key):
+        return None
+    return User(row.username, row.role, row.org_id)
+
+
+def end_sessions(store: Store, username: str) -> None:
+    """Log this user out everywhere: every cookie issued so far stops working."""
+    with store.transaction() as conn:
+        conn.execute(users.update().where(users.c.username == username).values(session_key=secrets.token_hex(16)))
 
 
 def remove_user(store: Store, username: str) -> None:
