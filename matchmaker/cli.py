@@ -510,7 +510,7 @@ def set_server(serve: Callable[[str, int, str | None, str | None], None]) -> Non
 
 
 # `matchmaker cases ...` and `matchmaker report` (programme cases and KPIs) register themselves on `cli`.
-from matchmaker.programmes import commands as _case_commands  # noqa: E402,F401
+from matchmaker import cli_cases as _case_commands  # noqa: E402,F401 - the cli layer, beside this module
 
 
 def main() -> None:
