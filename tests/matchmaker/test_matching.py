@@ -87,11 +87,15 @@ def test_all_pairs_equals_single_queries(index):
 def test_weights_fit_save_load(tmp_path):
     with pytest.raises(MatchmakerError, match="not fitted"):
         MatchWeights().score({c: np.zeros(1) for c in COMPONENTS})
+    from matchmaker.matching.ranking import Queries
     rng = np.random.default_rng(0)
+    Q = rng.random((50, 20, len(COMPONENTS)))
+    Q[:, 0, 0] += 0.5  # semantic marks the true partner (candidate 0)
+    q = Queries(Q, np.ones((50, 20), dtype=bool), np.zeros(50, dtype=int), np.arange(50), np.zeros((50, 20), dtype=int),
+                [], [], COMPONENTS)
+    w = MatchWeights().fit(q)
+    assert w.coef_["semantic"] > abs(w.coef_["quantity"]) and min(w.coef_.values()) >= 0
     X = rng.random((200, len(COMPONENTS))).astype(np.float32)
-    y = (X[:, 0] > 0.5).astype(int)
-    w = MatchWeights().fit(X, y)
-    assert w.coef_["semantic"] > abs(w.coef_["quantity"])
     loaded = MatchWeights.load(w.save(tmp_path / "w.json"))
     comps = {c: X[:, k] for k, c in enumerate(COMPONENTS)}
     assert np.allclose(loaded.score(comps), w.score(comps))
