@@ -288,7 +288,8 @@ def _rate_after(rest: str) -> str | None:
 
 def _looks_like_measure(m: re.Match, sentence: str) -> bool:
     """A bare number that is a temperature, percentage, year, size or price, not a count."""
-    after = sentence[m.end():m.end() + 12].lower()
+    end = m.end("b") if m.group("b") else m.end("a")
+    after = sentence[end:end + 12].lower()
     value = m.group("a")
     return bool(re.match(r"\s*(?:°|%|procent|percent|grader|degrees|cm|mm|km|m\b|meter|metre|kr|dkk|eur|€|år\b|years?\b|"
                          r"timer|hours|dage|days|uger|weeks|måneder|months)", after)) or (
@@ -349,6 +350,15 @@ def _phrase(sentence: str, m: re.Match) -> str:
     if rate and len(sentence[end:rate.start()].split()) <= _GAP_WORDS:
         end = rate.end()
     return sentence[start:end].strip(" ,.;")
+
+
+def stream_amount(stream: Any) -> tuple[float | None, str | None, Quantity | None]:
+    """A stream's quantity per year and unit: the structured one, else the one its text states
+    (with how it was read), else (None, None, None)."""
+    if stream.quantity and stream.unit:
+        return stream.quantity, stream.unit, None
+    found = extract_quantity(stream.text, stream.unit)
+    return (found.per_year, found.unit, found) if found and found.per_year > 0 else (None, None, None)
 
 
 # -- timing ------------------------------------------------------------------------------------

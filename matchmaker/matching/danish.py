@@ -175,8 +175,11 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> list[str]:
     lexicon = lexicon or default_lexicon()
     out: list[str] = []
     for word in tokens(text):
-        out.append(stem(word))
-        parts = _split(word, lexicon)
-        if len(parts) > 1:
-            out.extend(stem(p) for p in parts)
+        out.extend(_terms(word, lexicon))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _terms(word: str, lexicon: Lexicon) -> tuple[str, ...]:
+    parts = _split(word, lexicon) if len(word) >= MIN_SPLIT else (word,)
+    return (stem(word), *(stem(p) for p in parts)) if len(parts) > 1 else (stem(word),)

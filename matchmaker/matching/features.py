@@ -68,14 +68,20 @@ class LexicalModel:
         return range(sum(len(p.vocabulary_) for p in self.parts))
 
     def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
-        for part in self.parts:
-            part.fit(texts)
-        return self.transform(texts)
+        # one pass over the corpus; the index asks for the same texts' rows right after
+        self._fitted = (list(texts), self._join([p.fit_transform(texts) for p in self.parts]))
+        return self._fitted[1]
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         if not texts:
             return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=np.float32)
-        mats = [p.transform(texts) for p in self.parts]
+        fitted = getattr(self, "_fitted", None)
+        if fitted is not None and len(fitted[0]) == len(texts) and fitted[0] == texts:
+            return fitted[1]
+        return self._join([p.transform(texts) for p in self.parts])
+
+    @staticmethod
+    def _join(mats: list[sparse.spmatrix]) -> sparse.csr_matrix:
         if len(mats) == 1:
             return mats[0].tocsr()
         return (sparse.hstack(mats, format="csr") * np.float32(1 / math.sqrt(len(mats)))).astype(np.float32)

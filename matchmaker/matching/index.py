@@ -33,6 +33,7 @@ from matchmaker.quantities import extract_quantity, stream_amount
 QUERY_ORG = "__query__"
 LSA_ABOVE = 5000
 LSA_DIM = 256
+LSA_FIT_ROWS: int | None = 5000
 _WORD = re.compile(r"[a-zæøåéü]{4,}")
 _STOP = {"with", "from", "that", "this", "have", "which", "will", "their", "about", "year", "tons",
          "vores", "eller", "også", "til", "som", "hvor", "ved", "fra", "med", "kan", "der", "det",
@@ -74,7 +75,10 @@ class MatchIndex:
         self.lsa = None
         if len(self.texts) > LSA_ABOVE:
             from sklearn.decomposition import TruncatedSVD
-            self.lsa = TruncatedSVD(n_components=LSA_DIM, random_state=0).fit(tfidf)
+            # fitted on a sample of rows: the directions settle long before every row is seen
+            fit_rows = tfidf if LSA_FIT_ROWS is None or tfidf.shape[0] <= LSA_FIT_ROWS else \
+                tfidf[np.random.default_rng(0).choice(tfidf.shape[0], LSA_FIT_ROWS, replace=False)]
+            self.lsa = TruncatedSVD(n_components=LSA_DIM, random_state=0).fit(fit_rows)
         self.features = self._features(self.streams, self.texts)
         self.row = {s.id: i for i, s in enumerate(self.streams)}
         self.offer_rows = np.array([i for i, s in enumerate(self.streams) if s.direction == "offer"], dtype=np.int64)
