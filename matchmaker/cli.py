@@ -33,6 +33,12 @@ class _Group(click.Group):
         except MatchmakerError as exc:
             raise click.ClickException(str(exc)) from None
         except SQLAlchemyError as exc:
+            from matchmaker.settings import settings
+            from matchmaker.store import is_locked
+            if is_locked(exc):
+                raise click.ClickException(
+                    f"the store is busy with another write; gave up after waiting {settings().busy_timeout_s:g} s "
+                    "(MATCHMAKER_BUSY_TIMEOUT): nothing was written, try again when it has finished") from None
             raise click.ClickException(f"store error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}") from None

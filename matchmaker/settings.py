@@ -25,6 +25,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "MATCHMAKER_SECURE_COOKIES": ("0", "1 to send the session cookie over HTTPS only"),
     "MATCHMAKER_PASSWORD": ("", "password for `matchmaker user add` instead of the prompt"),
     "MATCHMAKER_ANN_MIN": ("50000", "streams from which nearest-neighbour search uses the approximate HNSW index instead of the exact product"),
+    "MATCHMAKER_THREADS": ("16", "`matchmaker serve`: worker threads answering requests"),
+    "MATCHMAKER_CONNECTIONS": ("1000", "`matchmaker serve`: open connections accepted (keep-alive clients hold one each)"),
+    "MATCHMAKER_BUSY_TIMEOUT": ("30", "seconds a write waits for another to finish before giving up (SQLite)"),
     "MATCHMAKER_TEST_PG": ("", "tests only: a PostgreSQL URL whose server may create a database per test (else one is started if installed)"),
 }
 
@@ -41,6 +44,9 @@ class Settings:
     secure_cookies: bool
     ann_min_streams: int = 50_000
     test_pg: str | None = None
+    threads: int = 16
+    connections: int = 1000
+    busy_timeout_s: float = 30.0
 
 
 def _read() -> Settings:
@@ -56,6 +62,9 @@ def _read() -> Settings:
         secure_cookies=env.get("MATCHMAKER_SECURE_COOKIES", "") not in ("", "0"),
         ann_min_streams=int(env.get("MATCHMAKER_ANN_MIN") or 50_000),
         test_pg=env.get("MATCHMAKER_TEST_PG") or None,
+        threads=int(env.get("MATCHMAKER_THREADS") or 16),
+        connections=int(env.get("MATCHMAKER_CONNECTIONS") or 1000),
+        busy_timeout_s=float(env.get("MATCHMAKER_BUSY_TIMEOUT") or 30),
     )
 
 

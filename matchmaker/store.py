@@ -279,7 +279,9 @@ def _add_missing_columns(conn: Connection) -> None:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # a writer waits this long for another to finish; WAL lets readers go on reading while one writes
+    cursor.execute(f"PRAGMA busy_timeout={int(settings().busy_timeout_s * 1000)}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -312,6 +314,12 @@ def _version_rows(conn: Connection) -> None:
     missing = [{"name": n, "version": 0} for n in names if n not in have]
     if missing:
         conn.execute(data_versions.insert(), missing)
+
+
+def is_locked(exc: BaseException) -> bool:
+    """A write gave up waiting for another (SQLite 'database is locked'; PostgreSQL lock timeouts)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text
 
 
 class Store:
