@@ -105,6 +105,14 @@ def num(value: Any, digits: int = 0) -> str:
     return format_decimal(number, pattern, locale=locale())
 
 
+def typed(value: Any) -> str:
+    """A number as a form field holds it: ungrouped, with this page's decimal mark, so it reads back the same."""
+    if value is None or value == "":
+        return ""
+    plain = f"{float(value):.15g}"
+    return plain.replace(".", ",") if decimal_comma() else plain
+
+
 def money(value: Any, currency: str = "DKK") -> str:
     """'DKK 240.000': the currency code first, whole units, grouped per locale."""
     return "–" if value is None else f"{currency}\u00a0{num(value)}"
@@ -161,7 +169,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
-    for name, fn in {"num": num, "money": money, "pct": pct, "date": fdate, "datetime": fdatetime,
+    for name, fn in {"num": num, "typed": typed, "money": money, "pct": pct, "date": fdate, "datetime": fdatetime,
                      "label": label, "tr": translate, "field_label": field_label, "field_unit": field_unit}.items():
         app.add_template_filter(fn, name)
 

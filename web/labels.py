@@ -45,6 +45,9 @@ LABELS: dict[str, str] = {
     "resource_type": N_("Resource type"), "scores_valid": N_("Scores valid"), "sector_scope": N_("Sector scope"),
     "staff_capacity": N_("Staff capacity"), "within_period": N_("Within the programme period"),
     "no_primary_production": N_("No primary production"),
+    # match score components
+    "semantic": N_("meaning"), "lexical": N_("words"), "taxonomy": N_("material class"), "distance": N_("distance"),
+    "quantity": N_("amount"), "uplift": N_("waste hierarchy"),
     # introductions and roles
     "requested": N_("requested"), "introduced": N_("introduced"), "declined": N_("declined"), "in_chain": N_("in a chain"),
     "suggested": N_("suggested"), "admin": N_("administrator"), "facilitator": N_("facilitator"),
