@@ -3,7 +3,7 @@ its JSON and CSV exports and its application summary."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from matchmaker.model import SECTORS
 from matchmaker.programmes.proposals import filter_proposals
@@ -11,7 +11,8 @@ from matchmaker.programmes.rules import get_programme
 from matchmaker.reference import REGIONS
 
 from .auth import require
-from .chainview import chain_csv, chain_query, current_chain
+from .chainview import chain_csv, chain_query, chain_rows, current_chain
+from .exports import xlsx_bytes
 from .helpers import arg_choice, arg_float, arg_int, programme_arg, services
 
 bp = Blueprint("chains", __name__)
@@ -52,13 +53,19 @@ def chain_page(chain_id: str):
                            query=chain_query(p, programme_id), candidates=candidates)
 
 
-@bp.get("/chains/<chain_id>.<any(json, csv):fmt>")
+@bp.get("/chains/<chain_id>.<any(json, csv, xlsx):fmt>")
 @require("chains")
 def chain_export(chain_id: str, fmt: str):
     data = chain_data(chain_id)
     if fmt == "json":
         return data
-    return Response(chain_csv(data), mimetype="text/csv",
+    if fmt == "xlsx":  # the CSV's twin with real numbers
+        return Response(xlsx_bytes(chain_rows(data), "Chain"),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename={data['id']}.xlsx"})
+    # Semicolons, a BOM and decimal commas for Danish Excel; ?sep=comma for the international form
+    international = request.args.get("sep") == "comma"
+    return Response(chain_csv(data, decimal_comma=not international), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={data['id']}.csv"})
 
 

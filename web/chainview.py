@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import request
 
-from matchmaker.cells import csv_text
 from matchmaker.chains.chainfile import chain_from_dict, edit_chain
 from matchmaker.chains.discovery import Chain
 from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import Proposal, evaluate_chain
 
+from .exports import excel_csv
 from .helpers import arg_float, programme_arg, services
 
 
@@ -69,8 +69,13 @@ def chain_query(p: Proposal, programme_id: str) -> list[tuple[str, str]]:
     return q
 
 
-def chain_csv(data: dict) -> str:
-    """Every field guarded against formulas and quoted when it holds ';' or a tab (cells.csv_text)."""
+def chain_csv(data: dict, decimal_comma: bool = True) -> str:
+    """For Danish Excel by default (web.exports.excel_csv): every text field guarded against formulas."""
+    return excel_csv(chain_rows(data), decimal_comma)
+
+
+def chain_rows(data: dict) -> list[list]:
+    """The chain's flows and checks as rows: the CSV export and its .xlsx twin."""
     rows = [["section", "from", "to", "offer", "need", "score", "flow", "unit", "tonnes", "t_co2e",
              "t_co2e_low", "t_co2e_high", "km", "hierarchy_from", "hierarchy_to", "assumptions"]]
     names = data["names"]
@@ -82,4 +87,4 @@ def chain_csv(data: dict) -> str:
     for check in data["checks"]:
         rows.append(["check", check["rule"], check["status"], "", "", "", "", "", "", "", "", "", "", "", "",
                      check["reason"]])
-    return csv_text(rows)
+    return rows

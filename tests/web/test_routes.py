@@ -46,10 +46,10 @@ def test_chains_list_chain_page_and_exports(client):
     assert data["count"] > 0
     chain = next(c for c in data["chains"] if c["members"] == ["K1", "B1"])
     page = client.get(f"/chains/{chain['id']}", query_string={"programme": PROG}).get_data(as_text=True)
-    assert "Eligibility" in page and "economic_partners" in page and "lead_sme" in page
+    assert "Eligibility" in page and "Economic partners" in page and "Lead applicant is an SME" in page  # rule names, not codes
     assert client.get(f"/chains/{chain['id']}.json", query_string={"programme": PROG}).get_json()["id"] == chain["id"]
     csv_text = client.get(f"/chains/{chain['id']}.csv", query_string={"programme": PROG}).get_data(as_text=True)
-    assert csv_text.startswith("section,from,to") and "check,economic_partners,pass" in csv_text
+    assert csv_text.startswith("\ufeffsection;from;to") and "check;economic_partners;pass" in csv_text  # Danish Excel
     summary = client.get(f"/chains/{chain['id']}/summary", query_string={"programme": PROG}).get_data(as_text=True)
     assert "Application summary" in summary and "lead applicant" in summary
     assert client.get("/chains", query_string={"programme": PROG, "eligibility": "fail"}).status_code == 200
