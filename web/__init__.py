@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     helpers.init_app(app)
     i18n.init_app(app)  # after helpers: its locale-aware `num` filter is the one pages use
     errors.init_app(app)
+    import_module(f"{__name__}.jsonbody").init_app(app)  # JSON bodies checked once: finite, not too deep
     auth.init_app(app)
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f"{__name__}.{name}").bp)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from matchmaker.chains.chainfile import chain_from_dict
+from matchmaker.chains.chainschema import check_chain_doc
 from matchmaker.errors import MatchmakerError
 from matchmaker.programmes import rules
 from matchmaker.programmes.proposals import evaluate_chain
@@ -13,8 +14,8 @@ from matchmaker.trust.feedback import mark_suggestion
 
 from . import chains as chain_pages
 from . import introductions as intro_pages
+from . import jsonbody, organisations
 from . import network as network_pages
-from . import organisations
 from . import search as search_pages
 from .auth import acting_user, csrf_token, current_world, require, viewer
 from .helpers import programme_arg, services
@@ -94,9 +95,10 @@ def chain(chain_id: str):
 @bp.post("/check")
 @require("chains")
 def check():
-    doc = request.get_json(silent=True)
+    doc = jsonbody.body()
     if doc is None:
         raise MatchmakerError("send the chain as a JSON object with at least 'members'")
+    check_chain_doc(doc)  # types first: the rules read a well-formed chain
     svc = services()
     chain = chain_from_dict(doc, svc.orgs, svc.streams, svc.firm_graph)
     return evaluate_chain(chain, svc.orgs, svc.streams, rules.get_programme(programme_arg())).as_dict(svc.orgs)
@@ -106,7 +108,7 @@ def check():
 @require("mark_match")
 def feedback():
     """A facilitator's mark on a suggestion: {"stream_id", "other_id", "verdict": "good" | "not_relevant"}."""
-    doc = request.get_json(silent=True)
+    doc = jsonbody.body()
     if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) for k in ("stream_id", "other_id", "verdict")):
         raise MatchmakerError('send {"stream_id": ..., "other_id": ..., "verdict": "good" or "not_relevant"} as JSON')
     offer_id, need_id = mark_suggestion(services().store, acting_user(), doc["stream_id"], doc["other_id"], doc["verdict"])

@@ -136,6 +136,14 @@ def logout():
 def init_app(app) -> None:
     app.extensions["login_throttle"] = LoginThrottle()
 
+    @app.after_request
+    def private_responses(response):
+        # what a logged-in user sees (their figures, the audit log, introductions) and the CSRF
+        # token of /api/me must never be kept by a browser or a proxy cache
+        if session.get("user") or request.path in ("/api/me", "/login"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.context_processor
     def who() -> dict:
         return {"viewer": viewer(), "csrf_token": csrf_token, "csrf_field": csrf_field}
