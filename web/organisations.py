@@ -171,11 +171,12 @@ def ewc_search():
     words = [w for w in (request.args.get("q") or "").lower().replace(" ", " ").split() if w][:6]
     if not words:
         return {"codes": []}
+    digits = "".join(words)
     found = []
     for code, entry in ewc_codes().items():
         spaced = f"{code[:2]} {code[2:4]} {code[4:]}"
         hay = f"{code} {spaced} {entry.description}".lower()
-        if all(w in hay for w in words):
+        if code.startswith(digits) if digits.isdigit() else all(w in hay for w in words):  # a code is typed from its start
             found.append({"code": spaced, "title": entry.description, "hazardous": bool(entry.hazardous)})
             if len(found) == 20:
                 break
