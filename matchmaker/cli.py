@@ -306,7 +306,8 @@ def backup_cmd(path: Path, db: str | None) -> None:
 def restore_cmd(path: Path, replace: bool, db: str | None) -> None:
     """Restore a backup into an empty store (or replace its contents), all or nothing."""
     from matchmaker.io.backup import restore
-    counts = restore(Store(db), path, replace)
+    from matchmaker.trust.accounts import user_record_problems
+    counts = restore(Store(db), path, replace, check_records={"users": user_record_problems})
     click.echo(f"restored {counts['organisations']} organisations, {counts['streams']} streams and "
                f"{counts['matches']} matches")
 

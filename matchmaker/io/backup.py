@@ -9,8 +9,10 @@ never leaves half a backup; a restore is one transaction into an empty store
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -85,15 +87,58 @@ def reset_sequences(conn) -> None:
                                   f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'))
 
 
-def restore(store: Store, path: Path, replace: bool = False) -> dict[str, int]:
+def _match_problems(row: dict) -> list[str]:
+    ok = (isinstance(row.get("stream_id"), str) and isinstance(row.get("other_id"), str)
+          and isinstance(row.get("rank"), int) and not isinstance(row.get("rank"), bool)
+          and isinstance(row.get("score"), (int, float)) and math.isfinite(row["score"])
+          and isinstance(row.get("detail"), str))
+    return [] if ok else ["needs text stream_id, other_id and detail, a whole rank and a finite score"]
+
+
+def record_problems(doc: dict, check_records: dict[str, Callable[[dict], list[str]]]) -> list[str]:
+    """Every record of the tables kept verbatim, checked one by one before anything is written:
+    each must be an object with the table's columns and valid values (`check_records` adds the
+    rules of higher layers, e.g. the accounts' roles and password hash format)."""
+    problems = []
+    checks = {"matches": _match_problems, **check_records}
+    for name, table in {"matches": matches, **EXTRA_TABLES}.items():
+        rows = doc.get(name) or []
+        if not isinstance(rows, list):
+            problems.append(f"{name!r} must be a list")
+            continue
+        columns = {c.name for c in table.columns}
+        required = {c.name for c in table.columns if not c.nullable and c.default is None and c.autoincrement is not True}
+        for number, row in enumerate(rows, start=1):
+            if not isinstance(row, dict):
+                problems.append(f"{name} record {number}: not an object")
+                continue
+            unknown, missing = sorted(set(row) - columns), sorted(required - set(row))
+            if unknown:
+                problems.append(f"{name} record {number}: unknown fields {', '.join(unknown)}")
+            if missing:
+                problems.append(f"{name} record {number}: missing {', '.join(missing)}")
+            if name in checks and not unknown and not missing:
+                problems += [f"{name} record {number}: {p}" for p in checks[name](row)]
+    return problems
+
+
+def restore(store: Store, path: Path, replace: bool = False,
+            check_records: dict[str, Callable[[dict], list[str]]] | None = None) -> dict[str, int]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MatchmakerError(f"cannot read backup {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise MatchmakerError(f"{path} is not a Matchmaker backup")
-    if int(doc.get("schema_version", 0)) > SCHEMA_VERSION:
+    version = doc.get("schema_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) and not (isinstance(version, str) and version.isdigit()):
+        raise MatchmakerError(f"{path}: schema_version must be a whole number, got {str(version)[:20]!r}")
+    if int(version) > SCHEMA_VERSION:
         raise MatchmakerError(f"backup has schema version {doc['schema_version']}, newer than this Matchmaker")
+    problems = record_problems(doc, check_records or {})
+    if problems:
+        raise MatchmakerError(f"{path} holds records that cannot be restored (nothing was written): "
+                              + "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""))
     if not store.is_empty() and not replace:
         raise MatchmakerError("the store is not empty: restore into an empty store, or pass --replace")
     records = json.dumps({"organisations": doc.get("organisations", []), "streams": doc.get("streams", [])})

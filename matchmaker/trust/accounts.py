@@ -131,6 +131,27 @@ def end_sessions(store: Store, username: str) -> None:
         conn.execute(users.update().where(users.c.username == username).values(session_key=secrets.token_hex(16)))
 
 
+_ARGON2 = re.compile(r"^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$")
+
+
+def user_record_problems(row: dict) -> list[str]:
+    """What is wrong with one account record of a backup (restore checks each before writing)."""
+    problems = []
+    if not isinstance(row.get("username"), str) or not _NAME.match(row["username"]):
+        problems.append("username: 2-64 letters, digits or . _ @ -")
+    if row.get("role") not in ROLES:
+        problems.append(f"role {str(row.get('role'))[:20]!r} is not one of {', '.join(ROLES)}")
+    if row.get("org_id") is not None and not isinstance(row.get("org_id"), str):
+        problems.append("org_id must be text")
+    elif (row.get("role") == "firm") != bool(row.get("org_id")):
+        problems.append("a firm user belongs to an organisation, and only a firm user does")
+    if not isinstance(row.get("password_hash"), str) or not _ARGON2.match(row["password_hash"]):
+        problems.append("password_hash is not an argon2 hash")
+    if not isinstance(row.get("created_at"), str):
+        problems.append("created_at must be text")
+    return problems
+
+
 def remove_user(store: Store, username: str) -> None:
     with store.transaction() as conn:
         if conn.execute(delete(users).where(users.c.username == username)).rowcount == 0:
