@@ -40,6 +40,7 @@ def page(server):
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         context = browser.new_context()
+        context.add_cookies([{"name": "lang", "value": "en", "url": server}])  # English, as the switch sets it
         pg = context.new_page()
         pg.outside, pg.errors = [], []
         host = urlparse(server).netloc

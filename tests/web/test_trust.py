@@ -176,7 +176,9 @@ def test_in_chain_status_after_introduction(client_for, small_store):
 def test_firm_edits_only_its_own_records(client_for, small_store):
     cups = client_for("cups")
     form = cups.get("/streams/S2/edit").get_data(as_text=True)
-    values = dict(re.findall(r'<input name="([a-z_]+)" value="([^"]*)"', form))
+    values = dict(re.findall(r'<input [^>]*name="([a-z_]+)" value="([^"]*)"', form))
+    values.update(re.findall(r'<select [^>]*name="([a-z_]+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected', form, re.S))
+    values.pop("csrf_token", None)
     values.update(title="Spent coffee grounds, dried", org_id="K1")  # org_id is locked: ignored
     r = _post(cups, "/streams/S2/edit", **values, description="Dried grounds.")
     assert r.status_code == 302
