@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 
 from matchmaker.errors import Forbidden
@@ -116,7 +117,7 @@ def login():
     if user is None:
         throttle.failed(username, address)
         return render_template("auth/login.html", next=request.form.get("next", ""),
-                               error="wrong username or password"), 401
+                               error=gettext("wrong username or password")), 401
     throttle.succeeded(username, address)
     session.clear()  # a fresh session (and CSRF token) after login: no fixation
     session["user"] = user.username

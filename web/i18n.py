@@ -9,6 +9,7 @@ starts if the .mo is missing or older, so a fresh clone needs no build step.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po.open("rb") as f:
             catalog = read_po(f)
-        tmp = mo.with_suffix(".mo.tmp")
+        tmp = mo.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as f:
             write_mo(f, catalog)
         tmp.replace(mo)  # whole or not at all: a second process never reads half a file
