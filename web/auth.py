@@ -96,6 +96,16 @@ def _safe_next(target: str | None) -> str:
     return url_for("search.index")
 
 
+def client_address() -> str:
+    """The client's address; behind a reverse proxy on this machine (loopback), the one the proxy
+    reports last in X-Forwarded-For, so throttling per address does not lump every client together."""
+    address = request.remote_addr or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if address in ("127.0.0.1", "::1") and forwarded:
+        return forwarded.split(",")[-1].strip()[:64] or address
+    return address
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
@@ -103,7 +113,7 @@ def login():
     username = (request.form.get("username") or "").strip()
     store = services().store
     throttle: LoginThrottle = current_app.extensions["login_throttle"]
-    address = request.remote_addr or "?"
+    address = client_address()
     wait = throttle.retry_after(username, address)
     if wait:
         with store.transaction() as conn:

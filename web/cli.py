@@ -55,6 +55,7 @@ def warm(app) -> float:
     for _ in range(3):  # storing the pairs (a new store) moves the data version: warm what follows it
         snap = svc.check()
         _ = snap.index, snap.pairs, snap.public_world
+        snap.proposals_for(app.config["DEFAULT_PROGRAMME"])  # the chains page's proposals (seconds)
         if snap.streams:
             snap.index.match_text("warm up", "offer", top=1)  # loads the embedder and the TF-IDF path
         if svc.check() is snap:

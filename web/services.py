@@ -44,6 +44,9 @@ class Snapshot:
         self._svc = svc
         self.versions = versions
         self._lock = threading.RLock()
+        # proposals take seconds: their own lock, so pages that need only the index or the
+        # visitors' view do not wait behind a facilitator's first chains page
+        self._proposal_lock = threading.Lock()
         self.proposals: dict[str, list[Proposal]] = {}
         self.exports: dict[str, str] = {}
         self.__dict__.update(carried or {})
@@ -101,7 +104,7 @@ class Snapshot:
             return world_for(ANONYMOUS, self.orgs, self.streams, self.pairs, self._svc.secret)
 
     def proposals_for(self, programme_id: str) -> list[Proposal]:
-        with self._lock:
+        with self._proposal_lock:
             if programme_id not in self.proposals:
                 prog = rules.get_programme(programme_id)
                 self.proposals[programme_id] = propose(self.firm_graph, list(self.orgs.values()),

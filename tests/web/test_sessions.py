@@ -77,3 +77,17 @@ def test_weak_passwords_refused(weak, small_store):
     with pytest.raises(MatchmakerError):
         add_user(small_store, "boss", "admin", weak)
     check_password("heather-ladder-quietly")  # a long, uncommon one passes
+
+
+def test_behind_a_local_proxy_addresses_are_told_apart(app):
+    app.extensions["login_throttle"] = LoginThrottle(clock=lambda: 0.0)
+    c = app.test_client()
+    for i in range(20):  # one client behind the proxy fails 20 times ...
+        c.get("/login")
+        c.post("/login", data={"username": f"nobody{i}", "password": "wrong password!", "csrf_token": _csrf(c)},
+               headers={"X-Forwarded-For": "203.0.113.9"})
+    other = app.test_client()  # ... another client behind the same proxy still gets in
+    other.get("/login")
+    r = other.post("/login", data={"username": "mejeri", "password": PASSWORD, "csrf_token": _csrf(other)},
+                   headers={"X-Forwarded-For": "198.51.100.7"})
+    assert r.status_code == 302
