@@ -66,7 +66,7 @@ def test_edit_and_recheck(client):
     removed = client.get("/api/chains/custom", query_string={**base, "remove": "K1"}).get_json()
     assert removed["members"] == ["B1"] and removed["eligibility"] == "fail"
     page = client.get("/chains/custom", query_string={**base, "grant_dkk": "300000"}).get_data(as_text=True)
-    assert "aid_intensity" in page and "75.0%" in page
+    assert "Aid intensity" in page and "75.0%" in page  # the rule by name
 
 
 def test_check_api(client):
