@@ -33,8 +33,12 @@ op = st.one_of(
 
 
 def rows(store: Store) -> list[tuple]:
+    """Every stored list: stream, rank, counterpart, score. (The component figures inside an
+    unchanged list may differ from a refresh in the 4th decimal: the TF-IDF weights move with
+    the corpus; a list is rewritten when its ranking or rounded scores move.)"""
     with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(matches).order_by(matches.c.stream_id, matches.c.rank))]
+        return [tuple(r) for r in conn.execute(select(matches.c.stream_id, matches.c.rank, matches.c.other_id,
+                                                      matches.c.score).order_by(matches.c.stream_id, matches.c.rank))]
 
 
 def stream_ids(store: Store) -> list[str]:
