@@ -27,8 +27,13 @@ def build_index(store: Store, embedder: Embedder | None = None) -> MatchIndex:
     return MatchIndex(store.organisations(), store.streams(), embedder or load_embedder())
 
 
-def _details(index: MatchIndex, stream_id: str, others: list[str]) -> list[Match]:
-    return index.explain_many(stream_id, others) if others else []
+def _details(index: MatchIndex, stream_id: str, pairs: list[tuple[str, float]]) -> list[Match]:
+    """Explanations for a ranked list, keeping the ranking's own scores: a list stores exactly
+    what all-pairs ranked, so an incremental update and a full refresh store the same numbers."""
+    found = index.explain_many(stream_id, [o for o, _ in pairs]) if pairs else []
+    for m, (_, score) in zip(found, pairs):
+        m.score = round(float(score), 4)
+    return found
 
 
 def _write(conn, stream_id: str, found: list[Match]) -> None:
@@ -50,7 +55,7 @@ def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> 
             clear_stale(conn, seen[0])
         conn.execute(delete(matches))
         for stream_id, pairs in ranked.items():
-            found = _details(index, stream_id, [other for other, _ in pairs])
+            found = _details(index, stream_id, pairs)
             _write(conn, stream_id, found)
             total += len(found)
     return total
@@ -77,12 +82,12 @@ def update_stream_matches(store: Store, index: MatchIndex, stream_id: str, top: 
                 if holder in index.row:
                     scores = index.pair_scores(holder)
                     best = sorted(scores, key=lambda o: -scores[o])[:top]
-                    _write(conn, holder, _details(index, holder, best))
+                    _write(conn, holder, _details(index, holder, [(o, scores[o]) for o in best]))
                     touched.add(holder)
             return touched
         scores = index.pair_scores(stream_id)
         best = sorted(scores, key=lambda o: -scores[o])[:top]
-        _write(conn, stream_id, _details(index, stream_id, best))
+        _write(conn, stream_id, _details(index, stream_id, [(o, scores[o]) for o in best]))
         touched.add(stream_id)
         counterparts = list(scores)
         for other, stored in _stored_lists(conn, counterparts).items():
@@ -91,15 +96,14 @@ def update_stream_matches(store: Store, index: MatchIndex, stream_id: str, top: 
             if was_in or not stored:
                 # no stored list (never computed, or lost in a crash) is recomputed, never patched
                 # its score changed: it may drop out, and the next candidate is unknown, so redo this list
-                row_scores = index.pair_scores(other)
-                best_other = sorted(row_scores, key=lambda o: -row_scores[o])[:top]
+                pool = index.pair_scores(other)
             elif scores[other] > floor:
-                candidates = dict(stored)
-                candidates[stream_id] = scores[other]
-                best_other = sorted(candidates, key=lambda o: -candidates[o])[:top]
+                pool = dict(stored)
+                pool[stream_id] = scores[other]
             else:
                 continue  # the stream does not enter this list: nothing to do
-            _write(conn, other, _details(index, other, best_other))
+            best_other = sorted(pool, key=lambda o: -pool[o])[:top]
+            _write(conn, other, _details(index, other, [(o, pool[o]) for o in best_other]))
             touched.add(other)
     return touched
 
@@ -142,14 +146,14 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
     redo = [sid for sid, pairs in fresh.items()
             if sid in changed or sid not in stored and pairs
             or [o for o, _ in stored.get(sid, [])] != [o for o, _ in pairs]
-            or any(round(a, 4) != round(b, 4) for (_, a), (_, b) in zip(stored.get(sid, []), pairs))
+            or any(a != round(float(b), 4) for (_, a), (_, b) in zip(stored.get(sid, []), pairs))
             or any(o in changed for o, _ in pairs)]
     gone = [sid for sid in stored if sid not in fresh]
     with store.transaction() as conn:
         for sid in gone:
             conn.execute(delete(matches).where(matches.c.stream_id == sid))
         for sid in redo:
-            _write(conn, sid, _details(index, sid, [o for o, _ in fresh[sid]]))
+            _write(conn, sid, _details(index, sid, fresh[sid]))
         if seen is not None:
             clear_stale(conn, seen[0])
     return len(redo) + len(gone)
