@@ -64,6 +64,10 @@ class Organisation:
     group_balance_sheet_eur: float | None = None
     competences: list[str] = field(default_factory=list)
     profile: str = ""
+    # who the other firm reaches once both sides accept an introduction (trust.introductions)
+    contact_person: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
     invented: bool = False
 
     @property

@@ -28,6 +28,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "MATCHMAKER_THREADS": ("16", "`matchmaker serve`: worker threads answering requests"),
     "MATCHMAKER_CONNECTIONS": ("1000", "`matchmaker serve`: open connections accepted (keep-alive clients hold one each)"),
     "MATCHMAKER_BUSY_TIMEOUT": ("30", "seconds a write waits for another to finish before giving up (SQLite)"),
+    "MATCHMAKER_SMTP_HOST": ("", "mail server for notifications (none: e-mails are written to the outbox file)"),
+    "MATCHMAKER_SMTP_PORT": ("587", "mail server port (STARTTLS unless 465, which is TLS from the start)"),
+    "MATCHMAKER_SMTP_USER": ("", "mail server login (none: no login)"),
+    "MATCHMAKER_SMTP_PASSWORD": ("", "mail server password"),
+    "MATCHMAKER_SMTP_FROM": ("matchmaker@localhost", "sender address of notification e-mails"),
+    "MATCHMAKER_OUTBOX": ("<store folder>/outbox.txt",
+                          "file notification e-mails are appended to without a mail server (non-file store: ~/.cache/matchmaker)"),
     "MATCHMAKER_TEST_PG": ("", "tests only: a PostgreSQL URL whose server may create a database per test (else one is started if installed)"),
 }
 
@@ -47,6 +54,12 @@ class Settings:
     threads: int = 16
     connections: int = 1000
     busy_timeout_s: float = 30.0
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "matchmaker@localhost"
+    outbox: Path | None = None
 
 
 def _read() -> Settings:
@@ -65,6 +78,12 @@ def _read() -> Settings:
         threads=int(env.get("MATCHMAKER_THREADS") or 16),
         connections=int(env.get("MATCHMAKER_CONNECTIONS") or 1000),
         busy_timeout_s=float(env.get("MATCHMAKER_BUSY_TIMEOUT") or 30),
+        smtp_host=env.get("MATCHMAKER_SMTP_HOST") or None,
+        smtp_port=int(env.get("MATCHMAKER_SMTP_PORT") or 587),
+        smtp_user=env.get("MATCHMAKER_SMTP_USER") or None,
+        smtp_password=env.get("MATCHMAKER_SMTP_PASSWORD") or None,
+        smtp_from=env.get("MATCHMAKER_SMTP_FROM") or "matchmaker@localhost",
+        outbox=Path(env["MATCHMAKER_OUTBOX"]).expanduser() if env.get("MATCHMAKER_OUTBOX") else None,
     )
 
 

@@ -80,6 +80,9 @@ organisations = Table(
     Column("competences", Text, nullable=False, default="[]"),
     Column("profile", Text, nullable=False, default=""),
     Column("invented", Boolean, nullable=False, default=False),
+    Column("contact_person", Text),
+    Column("contact_email", Text),
+    Column("contact_phone", Text),
 )
 
 streams = Table(
@@ -141,6 +144,7 @@ introductions = Table(
     Column("requested_by", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
+    Column("message", Text),  # the asker's short note to the other side
     UniqueConstraint("offer_id", "need_id", name="uq_introduction_pair"),
 )
 
@@ -250,6 +254,38 @@ feedback = Table(
     Column("label", Integer, nullable=False),
     Column("marked_by", String(64), nullable=False),
     Column("at", String(32), nullable=False),
+)
+
+# What a user is told (an introduction asked for or agreed, a saved search's new match):
+# shown in the app until read, and mailed to the organisation's contact (trust.notifications).
+notifications = Table(
+    "notifications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("params", Text, nullable=False, default="{}"),
+    Column("link", Text, nullable=False, default=""),
+    Column("read_at", String(32)),
+)
+
+# "Tell me when someone offers coffee grounds within 100 km": a user's search kept with the
+# streams it has already reported, so an alert names each new partner once (trust.alerts).
+saved_searches = Table(
+    "saved_searches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("postcode", String(4)),
+    Column("ewc", String(6)),
+    Column("quantity", Float),
+    Column("unit", String(16)),
+    Column("material", String(32)),
+    Column("max_km", Float),
+    Column("min_score", Float),
+    Column("seen", Text, nullable=False, default="[]"),
+    Column("created_at", String(32), nullable=False),
 )
 
 _LIST_COLUMNS = {"competences", "months"}

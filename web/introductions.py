@@ -3,10 +3,13 @@ Who may see or do what is trust.introductions' rule; this module only shows it."
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from matchmaker.errors import MatchmakerError
+from matchmaker.i18n import N_
 from matchmaker.trust import introductions as intro
+from matchmaker.trust import notifications as notes
 
 from .auth import acting_user, current_world, require, viewer
 from .helpers import services
@@ -38,7 +41,8 @@ def request_introduction():
     offer_id, need_id = request.form.get("offer_id", ""), request.form.get("need_id", "")
     if not offer_id or not need_id:
         raise MatchmakerError("an introduction needs an offer_id and a need_id")
-    intro.request(services().store, acting_user(), offer_id, need_id)
+    intro.request(services().store, acting_user(), offer_id, need_id, request.form.get("message", ""))
+    flash(gettext("Your request was sent. The other side is told and answers on their Introductions page."))
     return redirect(url_for("introductions.introductions_page"))
 
 
@@ -54,3 +58,48 @@ def answer_introduction(intro_id: int, answer: str):
 def mark_in_chain(intro_id: int):
     intro.mark_in_chain(services().store, acting_user(), intro_id, request.form.get("chain_id", ""))
     return redirect(url_for("introductions.introductions_page"))
+
+
+# What each notice says, in the reader's language (trust.notifications stores kind + parameters).
+NOTICE_TEXT = {
+    "intro_requested": N_("Someone asks to be introduced about your stream “%(title)s”."),
+    "intro_introduced": N_("Both sides accepted the introduction about “%(title)s”: the contact details are shown."),
+    "intro_declined": N_("The introduction about “%(title)s” was declined."),
+    "search_alert": N_("New match for your saved search “%(text)s”: “%(title)s”."),
+}
+
+
+def notice_text(row: dict) -> str:
+    params = {k: str(v) for k, v in row["params"].items() if isinstance(v, (str, int, float))}
+    template = gettext(NOTICE_TEXT.get(row["kind"], row["kind"]))
+    try:
+        return template % {**{"title": "", "text": ""}, **params}
+    except (KeyError, TypeError, ValueError):
+        return gettext(NOTICE_TEXT.get(row["kind"], row["kind"])).replace("%(", "(")
+
+
+@bp.get("/notifications")
+@require("notifications")
+def notifications_page():
+    v = viewer()
+    rows = [{**r, "text": notice_text(r)} for r in notes.list_for(services().store, v.username or "")]
+    return render_template("introductions/notifications.html", rows=rows)
+
+
+@bp.post("/notifications/read")
+@require("notifications")
+def notifications_read():
+    notes.mark_read(services().store, viewer().username or "")
+    return redirect(url_for("introductions.notifications_page"))
+
+
+@bp.app_context_processor
+def badges() -> dict:
+    """The menu's badges: introductions waiting for this firm's answer and unread notices."""
+    def counts() -> dict[str, int]:
+        v = viewer()
+        if not v.signed_in:
+            return {"pending": 0, "unread": 0}
+        store = services().store
+        return {"pending": intro.pending_for(store, v), "unread": notes.unread_count(store, v.username)}
+    return {"badge_counts": counts}

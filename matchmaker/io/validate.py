@@ -15,7 +15,7 @@ from matchmaker import cells, model, reference
 from matchmaker.i18n import Message, msg
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-MAX_TEXT = {"name": 200, "title": 200, "profile": 4000, "description": 4000}
+MAX_TEXT = {"name": 200, "title": 200, "profile": 4000, "description": 4000, "contact_person": 120}
 
 ColumnProblems = list[tuple[str, str]]
 
@@ -113,6 +113,26 @@ def _date(value: Any) -> str:
     return day.isoformat()
 
 
+EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)+[A-Za-z]{2,24}$")
+PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}$")
+
+
+def _email(value: Any) -> str:
+    text = str(value).strip()
+    if not EMAIL.match(text):
+        raise ValueError(msg("{got!r} is not an e-mail address", got=text[:60]))
+    return text
+
+
+def _phone(value: Any) -> str:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if not PHONE.match(text) or sum(c.isdigit() for c in text) < 6:
+        raise ValueError(msg("{got!r} is not a phone number (digits, spaces, +, - and brackets)", got=text[:30]))
+    return text
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return lambda value: cells.parse_choice(value, choices)
 
@@ -144,6 +164,9 @@ ORG_SPEC: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "group_balance_sheet_eur": (_non_negative(cells.parse_number), False, True),
     "competences": (cells.parse_list, False, False),
     "profile": (_text("profile"), False, False),
+    "contact_person": (_text("contact_person"), False, False),
+    "contact_email": (_email, False, False),
+    "contact_phone": (_phone, False, False),
     "invented": (cells.parse_bool, False, False),
 }
 

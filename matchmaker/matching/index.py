@@ -197,7 +197,12 @@ class MatchIndex:
                 raise MatchmakerError(f"unknown EWC code {ewc!r}")
         stream = query_stream(text, direction, ewc, quantity, unit, material)
         stream._postcode = reference.postcodes().get(postcode) if postcode else None  # type: ignore[attr-defined]
-        return self._query(self._features([stream], [self._text(stream)]), top, coarse)
+        text_only = None
+        if ewc:  # the code may only add evidence: each partner scores at least what the words alone give
+            plain = replace(stream, ewc=None)
+            plain._postcode = stream._postcode  # type: ignore[attr-defined]
+            text_only = self._features([plain], [self._text(plain)])
+        return self._query(self._features([stream], [self._text(stream)]), top, coarse, text_only)
 
     def _coarse(self, side: StreamFeatures, rows: np.ndarray, coarse: frozenset[str] | set[str]) -> StreamFeatures:
         """`side` with the sites of the streams in `coarse` moved to their owner's region point."""
@@ -220,16 +225,24 @@ class MatchIndex:
             lon.append(point.longitude if point else np.nan)
         return site_vectors(np.array(lat, dtype=np.float64), np.array(lon, dtype=np.float64))
 
-    def _query(self, one: StreamFeatures, top: int, coarse: frozenset[str] | set[str] = frozenset()) -> list[Match]:
+    def _query(self, one: StreamFeatures, top: int, coarse: frozenset[str] | set[str] = frozenset(),
+               floor: StreamFeatures | None = None) -> list[Match]:
+        """`floor`: the same query without the searcher's EWC code; each counterpart keeps the
+        better of the two scores (and that score's components), so a code that the other side
+        lacks or states differently never ranks a partner below what the text alone earns."""
         if len(self.needs if one.streams[0].direction == "offer" else self.offers) == 0:
             return []  # nothing on the other side (a new or tiny store)
         if one.streams[0].direction == "offer":
             needs = self._coarse(self.needs, self.need_rows, coarse) if coarse else self.needs
             score, comps = self.score(one, needs)
+            if floor is not None:
+                score, comps = _at_least(score, comps, *self.score(floor, needs))
             order = _top(score[0], top)
             return self._matches(one, needs, [(0, j) for j in order], score, comps)
         offers = self._coarse(self.offers, self.offer_rows, coarse) if coarse else self.offers
         score, comps = self.score(offers, one)
+        if floor is not None:
+            score, comps = _at_least(score, comps, *self.score(offers, floor))
         order = _top(score[:, 0], top)
         return self._matches(offers, one, [(i, 0) for i in order], score, comps)
 
@@ -290,6 +303,16 @@ class MatchIndex:
         if not found:
             raise MatchmakerError("a stream cannot match another stream of the same organisation")
         return found[0]
+
+
+def _at_least(score: np.ndarray, comps: dict[str, np.ndarray], base: np.ndarray,
+              base_comps: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per pair, the higher of two scorings of one query, with the components that gave it."""
+    lower = base > score
+    if not lower.any():
+        return score, comps
+    return np.where(lower, base, score), {k: np.where(lower, base_comps[k], v) if k in base_comps else v
+                                          for k, v in comps.items()}
 
 
 def _fit_tfidf(texts: list[str]):

@@ -41,7 +41,8 @@ SECTOR_WORDS = {"food_bio": "food and bio-resource firm", "construction": "const
 LEGAL_FORMS = re.compile(r"\b(a/s|aps|i/s|ivs|p/s|k/s|a\.m\.b\.a\.?|amba|smba|f\.m\.b\.a\.?)\s*$", re.I)
 PSEUDONYM_PREFIX = "anon-"
 PRIVATE_FIELDS = ("employees", "turnover_eur", "balance_sheet_eur", "founded_year", "closed_financial_years",
-                  "in_difficulty", "primary_production", "de_minimis_eur")
+                  "in_difficulty", "primary_production", "de_minimis_eur",
+                  "contact_person", "contact_email", "contact_phone")  # contacts: trust.introductions.contacts_for
 
 
 @dataclass(frozen=True)

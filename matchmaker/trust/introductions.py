@@ -14,10 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from matchmaker.errors import Forbidden, MatchmakerError, NotFound
-from matchmaker.store import Store, introductions, streams
+from matchmaker.store import Store, introductions, organisations, streams
+from matchmaker.trust import notifications as notes
 from matchmaker.trust.access import Viewer
 from matchmaker.trust.accounts import STAFF, User, list_users
 from matchmaker.trust.audit import log, now
+
+MAX_MESSAGE = 500  # a short note to the other side, not a correspondence
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Introduction:
     requested_by: str
     created_at: str
     updated_at: str
+    message: str | None = None
 
     def side_of(self, stream_owner: dict[str, str], org_id: str | None) -> str | None:
         """'offer' or 'need' if `org_id` owns that side of the match."""
@@ -66,8 +70,36 @@ def _get(conn: Connection, intro_id: int) -> Introduction:
 NOT_POSSIBLE = "no introduction can be asked for with stream {!r}"
 
 
-def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
-    """Ask for an introduction between an offer and a need.
+def clean_message(text: str | None) -> str:
+    """The request's note: trimmed, control characters other than line breaks removed, at most MAX_MESSAGE."""
+    text = "".join(ch for ch in (text or "") if ch in "\n\t" or ch >= " ").strip()
+    if len(text) > MAX_MESSAGE:
+        raise MatchmakerError(f"the message is {len(text)} characters; at most {MAX_MESSAGE}")
+    return text
+
+
+def _title(conn: Connection, stream_id: str) -> str:
+    return conn.execute(select(streams.c.title).where(streams.c.id == stream_id)).scalar() or stream_id
+
+
+def _announce(conn: Connection, intro: Introduction, kind: str, sides: tuple[str, ...], params: dict) -> list:
+    """In-app notices for the firm users on `sides` ('offer', 'need'), each about its own stream,
+    and the mails to their organisations' contacts (sent by the caller after the commit)."""
+    owners = {sid: r.org_id for sid, r in _streams(conn, intro.offer_id, intro.need_id).items()}
+    mails: list = []
+    for side in sides:
+        sid = intro.offer_id if side == "offer" else intro.need_id
+        org = owners.get(sid)
+        if not org:
+            continue
+        shown = {**params, "title": _title(conn, sid)[:120], "intro": intro.id, "link": "/introductions"}
+        notes.notify(conn, notes.users_of(conn, [org]), kind, shown, "/introductions")
+        mails += notes.mails_for(conn, [org], kind, shown)
+    return mails
+
+
+def request(store: Store, actor: User, offer_id: str, need_id: str, message: str = "") -> Introduction:
+    """Ask for an introduction between an offer and a need, with an optional short note.
 
     A firm is first checked for owning one of the two streams; about the other stream it
     then gets one answer for every refusal (missing, private, wrong direction, same owner),
@@ -79,16 +111,18 @@ def request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduct
     watched = actor.role not in STAFF and any(
         r.confidentiality == "anonymised" and r.org_id != actor.org_id for r in found.values())
     try:
-        return _request(store, actor, offer_id, need_id)
+        found, mails = _request(store, actor, offer_id, need_id, clean_message(message))
     except MatchmakerError as exc:
         if watched:
             with store.transaction() as conn:
                 log(conn, actor.username or "?", "introduction_refused", "introduction",
                     f"{offer_id[:64]} -> {need_id[:64]}: {str(exc)[:120]}")
         raise
+    notes.send(store, mails)  # after the commit: a slow or failing mail server never undoes the request
+    return found
 
 
-def _request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduction:
+def _request(store: Store, actor: User, offer_id: str, need_id: str, message: str = "") -> tuple[Introduction, list]:
     if actor.role not in STAFF and actor.role != "firm":
         raise Forbidden("log in to ask for an introduction")
     with store.transaction() as conn:
@@ -126,7 +160,8 @@ def _request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduc
         stamp = now()
         if found and found.status != "declined":
             raise MatchmakerError(f"an introduction for this match is already {found.status}")
-        values = {**consent, "status": "requested", "requested_by": actor.username, "updated_at": stamp}
+        values = {**consent, "status": "requested", "requested_by": actor.username, "updated_at": stamp,
+                  "message": message or None}
         if found:
             conn.execute(introductions.update().where(introductions.c.id == found.id).values(**values))
             intro_id = found.id
@@ -134,7 +169,10 @@ def _request(store: Store, actor: User, offer_id: str, need_id: str) -> Introduc
             intro_id = conn.execute(introductions.insert().values(
                 offer_id=offer_id, need_id=need_id, created_at=stamp, **values)).inserted_primary_key[0]
         log(conn, actor.username, "request_introduction", f"introduction {intro_id}", f"{offer_id} -> {need_id}")
-        return _get(conn, intro_id)
+        made = _get(conn, intro_id)
+        # tell the side(s) that must answer; the asker's name is not in it (see shown_requester)
+        waiting = tuple(side for side in ("offer", "need") if getattr(made, f"{side}_consent") is None)
+        return made, _announce(conn, made, "intro_requested", waiting, {"message": message})
 
 
 def respond(store: Store, actor: User, intro_id: int, accept: bool) -> Introduction:
@@ -155,7 +193,16 @@ def respond(store: Store, actor: User, intro_id: int, accept: bool) -> Introduct
             offer_consent=intro.offer_consent, need_consent=intro.need_consent, status=intro.status, updated_at=now()))
         log(conn, actor.username, "accept_introduction" if accept else "decline_introduction",
             f"introduction {intro_id}", f"{side} side; now {intro.status}")
-        return _get(conn, intro_id)
+        mails: list = []
+        if intro.status == "introduced":
+            mails = _announce(conn, intro, "intro_introduced", ("offer", "need"), {})
+        elif intro.status == "declined":  # the side that had said yes learns it, not who said no
+            other = "need" if side == "offer" else "offer"
+            if getattr(intro, f"{other}_consent"):
+                mails = _announce(conn, intro, "intro_declined", (other,), {})
+        answered = _get(conn, intro_id)
+    notes.send(store, mails)
+    return answered
 
 
 def mark_in_chain(store: Store, actor: User, intro_id: int, chain_id: str = "") -> Introduction:
@@ -169,6 +216,60 @@ def mark_in_chain(store: Store, actor: User, intro_id: int, chain_id: str = "") 
                      .values(status="in_chain", updated_at=now()))
         log(conn, actor.username, "mark_in_chain", f"introduction {intro_id}", chain_id[:64])
         return _get(conn, intro_id)
+
+
+def introduce_chain(store: Store, actor: User, links: list[tuple[str, str]], message: str = "") -> dict:
+    """A facilitator asks for every link of a chain in one step. Links already asked for,
+    introduced or in a chain are left as they are; each refusal is reported, not raised."""
+    if actor.role not in STAFF:
+        raise Forbidden("only facilitators introduce a whole chain")
+    note = clean_message(message)
+    done: list[int] = []
+    skipped: list[tuple[str, str, str]] = []
+    for offer_id, need_id in dict.fromkeys(links):
+        try:
+            done.append(request(store, actor, offer_id, need_id, note).id)
+        except MatchmakerError as exc:
+            skipped.append((offer_id, need_id, str(exc)))
+    return {"requested": done, "skipped": skipped}
+
+
+def pending_for(store: Store, viewer: Viewer) -> int:
+    """How many introductions wait for this viewer's answer (the menu's badge); 0 for non-firms."""
+    if viewer.role != "firm" or not viewer.org_id:
+        return 0
+    with store.engine.connect() as conn:
+        mine = set(conn.execute(select(streams.c.id).where(streams.c.org_id == viewer.org_id)).scalars())
+        rows = conn.execute(select(introductions).where(introductions.c.status == "requested", or_(
+            introductions.c.offer_id.in_(mine), introductions.c.need_id.in_(mine)))).mappings().all() if mine else []
+    return sum(1 for r in rows if (r["offer_id"] in mine and r["offer_consent"] is None)
+               or (r["need_id"] in mine and r["need_consent"] is None))
+
+
+CONTACT_FIELDS = ("contact_person", "contact_email", "contact_phone")
+
+
+def contacts_for(store: Store, viewer: Viewer, intro: Introduction, side: str | None,
+                 owners: dict[str, str]) -> list[dict]:
+    """The contact details the viewer may read for this introduction: a firm sees the other
+    side's only once both accepted; staff see both sides'. Nobody else sees any."""
+    if intro.status not in ("introduced", "in_chain"):
+        return []
+    if viewer.is_staff:
+        wanted = [owners.get(intro.offer_id), owners.get(intro.need_id)]
+    elif side in ("offer", "need"):
+        wanted = [owners.get(intro.need_id if side == "offer" else intro.offer_id)]
+    else:
+        return []
+    ids = [o for o in wanted if o]
+    if not ids:
+        return []
+    with store.engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(organisations.c.id, organisations.c.name,
+                                                     *(organisations.c[f] for f in CONTACT_FIELDS))
+                                              .where(organisations.c.id.in_(ids)))}
+    return [{"org_id": o, "org_name": rows[o].name, **{f: getattr(rows[o], f) for f in CONTACT_FIELDS}}
+            for o in ids if o in rows]
 
 
 def list_introductions(store: Store, org_id: str | None = None) -> list[Introduction]:
@@ -239,7 +340,8 @@ def introductions_for(store: Store, viewer: Viewer) -> list[dict]:
     for i in found:
         side = i.side_of(owners, viewer.org_id)
         out.append({**i.__dict__, "requested_by": shown_requester(i, viewer, users.get(i.requested_by)),
-                    "side": side, "can_answer": can_answer(i, side), "can_chain": can_chain(viewer, i)})
+                    "side": side, "can_answer": can_answer(i, side), "can_chain": can_chain(viewer, i),
+                    "contacts": contacts_for(store, viewer, i, side, owners)})
     return out
 
 

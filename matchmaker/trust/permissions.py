@@ -17,6 +17,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "introductions": SIGNED_IN,       # one's introductions; asking for one
     "answer_introduction": ("firm",),  # only the firms on either side answer
     "mark_in_chain": STAFF,
+    "introduce_chain": STAFF,         # asking for every link of a chain at once
+    "notifications": SIGNED_IN,       # one's own notices and saved-search alerts
     "mark_match": STAFF,              # "good match" / "not relevant" on a suggestion (a label for fitting)
     "edit": SIGNED_IN,                # then editing.may_edit decides per record
     "cases": STAFF,                   # creating, advancing and editing cases; their notes (cases_access)
