@@ -107,7 +107,8 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
     """Edit an organisation or stream (or add one): who may is trust.editing's rule."""
     kind = "organisation" if what == "orgs" else "stream"
     svc = services()
-    current = editing.load(svc.store, kind, record_id) if record_id else None
+    # found or not, check_may_open does the same work before answering (no timing tells)
+    current = editing.find(svc.store, kind, record_id) if record_id else None
     user = acting_user()
 
     def seen(which: str) -> dict:

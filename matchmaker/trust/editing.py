@@ -46,12 +46,16 @@ def locked_fields(actor: User, kind: str) -> tuple[str, ...]:
 def check_may_open(actor: User, kind: str, record_id: str | None, current: Organisation | Stream | None,
                    org_id: str | None, visible: Callable[[str], Container[str]]) -> None:
     """Raise unless `actor` may open the edit form for this record (or for a new one, under
-    `org_id`). A record the actor may not even see answers NotFound, like a missing one;
-    `visible(kind)` gives the ids of that kind the actor sees, asked only on refusal."""
+    `org_id`). A record that is missing (`record_id` given, `current` None) and one the actor
+    may not even see both answer NotFound. `visible(kind)` gives the ids of that kind the actor
+    sees; it is asked on every call, allowed or not, missing or not, so "not yours" costs the
+    same work as "missing" and the answer's timing tells nothing either."""
     owner = (current.id if kind == "organisation" else current.org_id) if current else org_id
+    shown = visible("organisation" if kind == "organisation" or not record_id else "stream")
+    if record_id and current is None:
+        raise NotFound(f"unknown {kind} {record_id!r}")
     if not ((owner and not may_edit(actor, owner)) or (owner is None and actor.role not in STAFF)):
         return
-    shown = visible("organisation" if kind == "organisation" or not record_id else "stream")
     target = record_id or owner
     if target and target not in shown:  # hidden and missing look the same
         raise NotFound(f"unknown {kind} {target!r}")
@@ -101,7 +105,12 @@ def save(store: Store, actor: User, kind: str, raw: dict[str, Any], current: Org
 
 
 def load(store: Store, kind: str, record_id: str) -> Organisation | Stream:
-    found = store.organisation(record_id) if kind == "organisation" else store.stream(record_id)
+    found = find(store, kind, record_id)
     if found is None:
         raise NotFound(f"unknown {kind} {record_id!r}")
     return found
+
+
+def find(store: Store, kind: str, record_id: str) -> Organisation | Stream | None:
+    """The stored record, or None when there is none (check_may_open then answers NotFound)."""
+    return store.organisation(record_id) if kind == "organisation" else store.stream(record_id)
