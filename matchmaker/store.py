@@ -247,6 +247,22 @@ kpi_entries = Table(
 
 # Labels from use: a facilitator's "good match" (1) or "not relevant" (0) on a suggested
 # offer-need pair (matchmaker/matching/feedback.py); one mark per pair, the latest wins.
+# An eligibility figure a firm typed about itself (employees, de minimis aid, in difficulty...)
+# waits here until a facilitator confirms it; the checks read only the organisation's
+# confirmed value (trust.editing). No foreign key: a removed organisation's rows are skipped.
+pending_changes = Table(
+    "pending_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", String(64), nullable=False, index=True),
+    Column("field", String(64), nullable=False),
+    Column("value", Text, nullable=False),       # as the form's cell text ("" = unknown)
+    Column("proposed_by", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, confirmed or rejected
+    Column("decided_by", String(64)),
+    Column("decided_at", String(32)),
+)
+
 feedback = Table(
     "feedback", metadata,  # no foreign keys: a label must not stop a stream's removal; readers skip gone streams
     Column("offer_id", String(64), primary_key=True),

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Container
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from matchmaker.errors import Forbidden, NotFound, Problem, ValidationFailed
 from matchmaker.freshness import mark_stale
 from matchmaker.io.exporter import cell
 from matchmaker.io.validate import parse_organisation, parse_stream
 from matchmaker.model import ORG_FIELDS, STREAM_FIELDS, Organisation, Stream
-from matchmaker.store import Store, organisations, streams
+from matchmaker.store import Store, organisations, pending_changes, streams
 from matchmaker.trust.accounts import STAFF, User
-from matchmaker.trust.audit import log
+from matchmaker.trust.audit import log, now
+from matchmaker.trust.permissions import may
 
 # Fields a firm may not change about itself: the facilitator vouches for them.
 LOCKED_FOR_FIRMS = {"organisation": ("id", "kind", "invented"), "stream": ("id", "org_id", "invented")}
+# Fields the eligibility checks read (programmes.rules): a firm may propose new values, but they
+# stay pending until a facilitator confirms them; the checks keep reading the confirmed ones.
+NEEDS_CONFIRMATION = ("in_difficulty", "de_minimis_eur", "de_minimis_regulation", "de_minimis_declared",
+                      "employees", "turnover_eur", "balance_sheet_eur", "closed_financial_years",
+                      "primary_production", "last_accounts_year", "equity_eur", "group_employees",
+                      "group_turnover_eur", "group_balance_sheet_eur")
 
 
 def form_values(record: Organisation | Stream | None, kind: str) -> dict[str, str]:
@@ -98,6 +105,8 @@ def save(store: Store, actor: User, kind: str, raw: dict[str, Any], current: Org
         assert record is not None
         if kind == "stream" and not may_edit(actor, record.org_id):
             raise Forbidden("you may edit only your own organisation and its streams")
+        if kind == "organisation" and current is not None and actor.role not in STAFF:
+            record = _hold_for_confirmation(conn, actor, current, record)
         store.upsert(conn, [record] if kind == "organisation" else [], [record] if kind == "stream" else [])
         mark_stale(conn, [record.id] if kind == "stream" else [], [record.id] if kind == "organisation" else [])
         log(conn, actor.username, f"{'add' if current is None else 'edit'}_{kind}", f"{kind} {record.id}")
@@ -114,3 +123,61 @@ def load(store: Store, kind: str, record_id: str) -> Organisation | Stream:
 def find(store: Store, kind: str, record_id: str) -> Organisation | Stream | None:
     """The stored record, or None when there is none (check_may_open then answers NotFound)."""
     return store.organisation(record_id) if kind == "organisation" else store.stream(record_id)
+
+
+def _hold_for_confirmation(conn, actor: User, current: Organisation, proposed: Organisation) -> Organisation:
+    """Keep the confirmed eligibility figures in the record and store the firm's new ones as
+    pending (one per field, the latest proposal replacing an earlier one); a value typed back
+    to the confirmed one withdraws its proposal."""
+    kept = {}
+    for name in NEEDS_CONFIRMATION:
+        old, new = getattr(current, name), getattr(proposed, name)
+        conn.execute(delete(pending_changes).where(pending_changes.c.org_id == current.id,
+                                                   pending_changes.c.field == name,
+                                                   pending_changes.c.status == "pending"))
+        if new != old:
+            conn.execute(pending_changes.insert().values(org_id=current.id, field=name, value=cell(new),
+                                                         proposed_by=actor.username, at=now(), status="pending"))
+            log(conn, actor.username, "propose_change", f"organisation {current.id}", f"{name}={cell(new)}")
+            kept[name] = old
+    return replace(proposed, **kept)
+
+
+def pending(store: Store, org_id: str | None = None) -> list[dict]:
+    """Proposed eligibility figures awaiting a facilitator, oldest first (one organisation's, or all)."""
+    query = select(pending_changes).where(pending_changes.c.status == "pending")
+    if org_id is not None:
+        query = query.where(pending_changes.c.org_id == org_id)
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query.order_by(pending_changes.c.id)).mappings()]
+
+
+def decide(store: Store, actor: User, change_id: int, confirm: bool) -> dict:
+    """A facilitator confirms (the value goes into the organisation, its streams' matches are
+    refreshed) or rejects one pending change; either is audited. Returns the change."""
+    if not may(actor.role, "confirm_changes"):
+        raise Forbidden("only facilitators confirm eligibility figures")
+    with store.engine.connect() as conn:
+        row = conn.execute(select(pending_changes.c.org_id).where(pending_changes.c.id == change_id)).first()
+    current = store.organisation(row[0]) if row else None
+    with store.transaction() as conn:
+        row = conn.execute(select(pending_changes).where(pending_changes.c.id == change_id,
+                                                         pending_changes.c.status == "pending")).mappings().first()
+        if row is None:
+            raise NotFound(f"no pending change {change_id!r}")
+        change = dict(row)
+        if current is None or current.id != change["org_id"]:
+            raise NotFound(f"unknown organisation {change['org_id']!r}")
+        if confirm:
+            raw = {**form_values(current, "organisation"), change["field"]: change["value"]}
+            record, problems = parse_organisation(raw)
+            if record is None or problems:
+                raise ValidationFailed([Problem("pending change", None, col, msg) for col, msg in problems])
+            store.upsert(conn, [record], [])
+            mark_stale(conn, [], [record.id])
+        status = "confirmed" if confirm else "rejected"
+        conn.execute(pending_changes.update().where(pending_changes.c.id == change_id)
+                     .values(status=status, decided_by=actor.username, decided_at=now()))
+        log(conn, actor.username, f"{'confirm' if confirm else 'reject'}_change", f"organisation {change['org_id']}",
+            f"{change['field']}={change['value']}")
+    return {**change, "status": status}

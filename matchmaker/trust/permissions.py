@@ -21,6 +21,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "notifications": SIGNED_IN,       # one's own notices and saved-search alerts
     "mark_match": STAFF,              # "good match" / "not relevant" on a suggestion (a label for fitting)
     "edit": SIGNED_IN,                # then editing.may_edit decides per record
+    "confirm_changes": STAFF,         # confirming a firm's own eligibility figures (editing.decide)
     "cases": STAFF,                   # creating, advancing and editing cases; their notes (cases_access)
 }
 
