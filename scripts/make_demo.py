@@ -24,6 +24,7 @@ import argparse
 import csv
 import math
 import random
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -47,7 +48,13 @@ CURRENT_YEAR = 2026
 
 ORG_COLUMNS = ["id", "name", "cvr", "kind", "sector", "nace", "postcode", "employees", "turnover_eur",
                "balance_sheet_eur", "founded_year", "closed_financial_years", "in_difficulty",
-               "primary_production", "de_minimis_eur", "competences", "profile", "invented"]
+               "primary_production", "de_minimis_eur", "de_minimis_regulation", "de_minimis_declared",
+               "last_accounts_year", "equity_eur", "group_employees", "group_turnover_eur", "group_balance_sheet_eur",
+               "competences", "profile", "invented"]
+# The declarations and accounts come from their own generator, so adding them left every
+# earlier column and streams.csv exactly as they were.
+DECLARATION_SEED = 4242
+DECLARATION_NACE = {"01": "agriculture", "03": "fisheries"}  # primary producers' de minimis regulation
 STREAM_COLUMNS = ["id", "org_id", "direction", "title", "description", "language", "ewc", "material", "quantity",
                   "unit", "availability", "months", "interval_days", "price_dkk_per_unit",
                   "treatment_cost_dkk_per_unit", "fate", "confidentiality", "invented"]
@@ -480,6 +487,13 @@ def check(demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH, ref: Refer
                    f"{where}: closed_financial_years inconsistent with founded_year")
         for field in ("employees", "turnover_eur", "balance_sheet_eur", "de_minimis_eur"):
             expect(_non_negative(o[field]), f"{where}: {field} is not a non-negative number")
+        expect(o["de_minimis_regulation"] in ("", "general", "agriculture", "fisheries"),
+               f"{where}: de minimis regulation {o['de_minimis_regulation']!r}")
+        expect(o["de_minimis_declared"] == "" or re.fullmatch(r"\d{4}-\d\d-\d\d", o["de_minimis_declared"]) is not None,
+               f"{where}: declaration date {o['de_minimis_declared']!r}")
+        expect(o["last_accounts_year"] == "" or (o["founded_year"] != "" and
+               int(o["founded_year"]) <= int(o["last_accounts_year"]) < CURRENT_YEAR),
+               f"{where}: last accounts {o['last_accounts_year']!r} before the firm was founded or not yet closed")
 
     regions = {ref.postcodes[o["postcode"]][1] for o in orgs if o["postcode"] in ref.postcodes}
     expect(len(regions) == 5, f"regions present: {sorted(regions)}")
@@ -597,9 +611,47 @@ def summary(demo_dir: Path = DEMO_DIR, labels_path: Path = LABELS_PATH, ref: Ref
     return "\n".join(lines)
 
 
+def add_declarations(orgs: list[dict], seed: int = DECLARATION_SEED) -> None:
+    """Give each firm what the eligibility rules read beyond the registry: the de minimis
+    regulation and declaration date, the last closed accounts' year and equity, and for a few
+    firms figures incl. linked enterprises. Most firms are in order; a few are not (an outdated
+    or missing declaration, accounts not filed, negative equity), as a facilitator meets them."""
+    rng = random.Random(seed)
+    firms = sorted((o for o in orgs if o["kind"] == "firm"), key=lambda o: o["id"])
+    for o in firms:
+        primary = o["nace"][:2] in DECLARATION_NACE or o["primary_production"]
+        o["de_minimis_regulation"] = DECLARATION_NACE.get(o["nace"][:2], "agriculture") if primary else "general"
+        # declared in the second half of 2026: current for a year under the programmes' 365 days
+        o["de_minimis_declared"] = f"{CURRENT_YEAR}-{rng.randint(6, 11):02d}-{rng.randint(1, 28):02d}"
+        closed = o.get("closed_financial_years") or 0
+        o["last_accounts_year"] = (CURRENT_YEAR - 1 if rng.random() < 0.8 else CURRENT_YEAR - 2) if closed else None
+        balance = o.get("balance_sheet_eur")
+        o["equity_eur"] = int(round(balance * rng.uniform(0.15, 0.6), -3)) if balance is not None else None
+    order = list(firms)
+    rng.shuffle(order)
+    cases = iter(o for o in order if o.get("last_accounts_year"))
+    for _ in range(6):      # declaration older than a year
+        next(cases)["de_minimis_declared"] = f"{CURRENT_YEAR - 2}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    for _ in range(5):      # no declaration on file
+        next(cases).update(de_minimis_regulation=None, de_minimis_declared=None)
+    for _ in range(3):      # accounts not filed since
+        next(cases)["last_accounts_year"] = CURRENT_YEAR - rng.randint(3, 4)
+    for _ in range(5):      # losses exceed the capital
+        o = next(cases)
+        if o.get("balance_sheet_eur") is not None:
+            o["equity_eur"] = -int(round(o["balance_sheet_eur"] * rng.uniform(0.05, 0.3), -3))
+    for _ in range(6):      # part of a group: linked enterprises count toward the SME thresholds
+        o = next(cases)
+        if o.get("employees") is not None and o.get("turnover_eur") is not None:
+            factor = rng.uniform(1.5, 4.0)
+            o.update(group_employees=round(o["employees"] * factor), group_turnover_eur=int(round(o["turnover_eur"] * factor, -3)),
+                     group_balance_sheet_eur=int(round(o["balance_sheet_eur"] * factor, -3)))
+
+
 def generate(ref: Reference, tpl: Templates) -> tuple[list[dict], list[dict], list[dict]]:
     rng = random.Random(SEED)
     orgs = make_orgs(rng, ref, tpl)
+    add_declarations(orgs)
     streams = make_streams(rng, orgs, ref, tpl)
     return orgs, streams, make_labels(streams, tpl.streams)
 
