@@ -3,14 +3,16 @@ its JSON and CSV exports and its application summary."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from matchmaker.model import SECTORS
 from matchmaker.programmes.proposals import filter_proposals
 from matchmaker.programmes.rules import get_programme
 from matchmaker.reference import REGIONS
+from matchmaker.trust.introductions import introduce_chain
 
-from .auth import require
+from .auth import acting_user, require
 from .chainview import chain_csv, chain_query, chain_rows, current_chain
 from .exports import xlsx_bytes
 from .helpers import arg_choice, arg_float, arg_int, programme_arg, services
@@ -75,3 +77,16 @@ def chain_summary(chain_id: str):
     p, programme_id = current_chain(chain_id)
     return render_template("chains/summary.html", chain=p.as_dict(services().orgs),
                            programme=get_programme(programme_id))
+
+
+@bp.post("/chains/<chain_id>/introduce")
+@require("introduce_chain")
+def introduce_all(chain_id: str):
+    """Ask for an introduction on every link of the chain at once (trust.introductions.introduce_chain)."""
+    p, _ = current_chain(chain_id)
+    done = introduce_chain(services().store, acting_user(), [(l.offer_id, l.need_id) for l in p.chain.links],
+                           request.form.get("message", ""))
+    flash(gettext("Introductions requested: %(n)s. Both firms of each link are asked.", n=len(done["requested"])))
+    if done["skipped"]:
+        flash(gettext("%(n)s links already had an introduction or cannot have one.", n=len(done["skipped"])))
+    return redirect(url_for("introductions.introductions_page"))

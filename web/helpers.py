@@ -11,6 +11,7 @@ from matchmaker.matching.stored import has_matches, sync_changed
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, SECTORS
 from matchmaker.programmes import rules
 from matchmaker.reference import REGIONS
+from matchmaker.trust.alerts import has_searches, run_alerts
 from matchmaker.typed import TypedNumberError, read_typed
 
 from .i18n import decimal_comma, translate
@@ -30,6 +31,9 @@ def refresh_matches_of(changed: list[str]) -> None:
     svc = services()
     if changed and has_matches(svc.store):
         sync_changed(svc.store, changed, svc.embedder)
+    if changed and has_searches(svc.store):  # saved searches hear of new partners (trust.alerts)
+        snap = svc.check()  # the snapshot after this write, not the request's older one
+        run_alerts(svc.store, snap.index, snap.orgs, snap.streams, snap.pairs, svc.secret, changed)
 
 
 def arg_float(name: str, low: float | None = None, high: float | None = None) -> float | None:

@@ -32,7 +32,7 @@ LABELS: dict[str, str] = {
     "disposal": N_("disposal"), "other recovery": N_("other recovery"), "preparing for re-use": N_("preparing for re-use"),
     "prevention": N_("prevention"),
     # eligibility and check statuses, chain kinds
-    "pass": N_("pass"), "fail": N_("fail"), "unknown": N_("unknown"), "unchecked": N_("unchecked"), "warn": N_("warning"),
+    "pass": N_("pass"), "fail": N_("fail"), "unknown": N_("unknown"), "unchecked": N_("unchecked"), "warning": N_("warning"),  # rules.WARN
     "pair": N_("pair"), "path": N_("path"), "loop": N_("loop"), "hub": N_("hub"), "custom": N_("custom"),
     # programme checks
     "accounts_recent": N_("Recent annual accounts"), "aid_intensity": N_("Aid intensity"), "budget": N_("Budget"),
@@ -66,6 +66,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "group_employees": (N_("Employees in the group"), N_("FTE")), "group_turnover_eur": (N_("Turnover of the group"), "EUR"),
     "group_balance_sheet_eur": (N_("Balance sheet of the group"), "EUR"),
     "competences": (N_("Competences (separate with ;)"), ""), "profile": (N_("Profile"), ""),
+    "contact_person": (N_("Contact person"), ""), "contact_email": (N_("Contact e-mail"), ""),
+    "contact_phone": (N_("Contact phone"), ""),
     "invented": (N_("Invented for the demo"), ""),
     "org_id": (N_("Organisation"), ""), "direction": (N_("Direction"), ""), "title": (N_("Title"), ""),
     "description": (N_("Description"), ""), "language": (N_("Language"), ""), "material": (N_("Material"), ""),

@@ -357,3 +357,11 @@ def revealed_for(store: Store, viewer: Viewer) -> frozenset[str]:
     if viewer.role == "firm" and viewer.org_id:
         return frozenset(revealed_to(store, viewer.org_id))
     return frozenset()
+
+
+def asking_streams(viewer: Viewer, shown: dict, direction: str) -> list[str]:
+    """The viewer's own streams it may ask an introduction for from a search in `direction`
+    (a firm's offers when it offers, its needs when it needs); none for anyone else."""
+    if viewer.role != "firm" or not viewer.org_id:
+        return []
+    return sorted(sid for sid, s in shown.items() if s.org_id == viewer.org_id and s.direction == direction)
