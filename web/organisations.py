@@ -124,6 +124,11 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
     errors: dict[str, str] = {}
     understood: dict[str, float] = {}
     locked = editing.locked_fields(user, kind)
+    # a firm's eligibility figures awaiting a facilitator: shown as proposed, each marked
+    waiting = ({c["field"]: c["value"] for c in editing.pending(svc.store, current.id)}
+               if kind == "organisation" and current is not None and not viewer().may("confirm_changes") else {})
+    confirmed = {name: values[name] for name in waiting}
+    values.update(waiting)
     if request.method == "POST":
         raw = {name: request.form.get(name, "") for name in values}
         if current is None and kind == "stream":
@@ -141,12 +146,36 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
             refresh_matches_of([saved] if kind == "stream" else
                                [s.id for s in svc.streams.values() if s.org_id == saved])
             flash(gettext("Saved. Matches are updated for the new values."))
+            if kind == "organisation" and not viewer().may("confirm_changes") and editing.pending(svc.store, saved):
+                flash(gettext("Figures that decide eligibility await a facilitator's confirmation; "
+                              "until then the checks use the confirmed ones."))
             return redirect(url_for("organisations.org_page" if kind == "organisation" else "organisations.stream_page",
                                     **({"org_id": saved} if kind == "organisation" else {"stream_id": saved})))
     fields = forms.build_fields(kind, values, locked, current is None, errors, understood)
     failed = bool(problems or errors)
     return render_template("organisations/edit.html", kind=kind, values=values, fields=fields, problems=problems,
-                           errors=errors, locked=locked, new=current is None), (422 if failed else 200)
+                           errors=errors, locked=locked, new=current is None, confirmed=confirmed), \
+        (422 if failed else 200)
+
+
+@bp.get("/pending-changes")
+@require("confirm_changes")
+def pending_changes_page():
+    """The eligibility figures firms have proposed, for a facilitator to confirm or reject."""
+    svc = services()
+    changes = [{**c, "org_name": o.name if (o := svc.orgs.get(c["org_id"])) else c["org_id"],
+                "confirmed": editing.form_values(o, "organisation").get(c["field"], "") if o else ""}
+               for c in editing.pending(svc.store)]
+    return render_template("organisations/pending.html", changes=changes)
+
+
+@bp.post("/pending-changes/<int:change_id>")
+@require("confirm_changes")
+def decide_change(change_id: int):
+    confirm = request.form.get("decision") == "confirm"
+    editing.decide(services().store, acting_user(), change_id, confirm)
+    flash(gettext("Confirmed.") if confirm else gettext("Rejected."))
+    return redirect(url_for("organisations.pending_changes_page"))
 
 
 @bp.get("/streams/<stream_id>/preview")

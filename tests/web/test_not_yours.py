@@ -38,21 +38,24 @@ def test_allowed_open_asks_too():
     assert asked == ["stream"]
 
 
-def _median(client, path: str, n: int = 30) -> float:
-    times = []
+def _medians(client, paths: tuple[str, str], n: int = 30) -> tuple[float, float]:
+    """Median time of each path over `n` requests, interleaved so that load from other
+    processes falls on both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(n):
-        start = time.perf_counter()
-        r = client.get(path)
-        times.append(time.perf_counter() - start)
-        assert r.status_code == 404
-    return statistics.median(times)
+        for path, into in zip(paths, times, strict=True):
+            start = time.perf_counter()
+            r = client.get(path)
+            into.append(time.perf_counter() - start)
+            assert r.status_code == 404
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def test_not_yours_takes_as_long_as_missing(client_for):
     c = client_for("cups")
     c.get("/streams/S7/edit"), c.get("/streams/NOPE/edit")  # warm both paths once
-    for _ in range(2):  # the slower path is measured first and last, so drift favours neither
-        hidden, missing = _median(c, "/streams/S7/edit"), _median(c, "/streams/NOPE/edit")
+    for _ in range(3):  # a shared machine may stall one run; equal work passes on a quiet one
+        hidden, missing = _medians(c, ("/streams/S7/edit", "/streams/NOPE/edit"))
         ratio = max(hidden, missing) / min(hidden, missing)
         if ratio < 1.5:
             break
