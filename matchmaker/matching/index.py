@@ -10,6 +10,7 @@ import numpy as np
 
 from matchmaker import reference
 from matchmaker.errors import MatchmakerError, NotFound
+from matchmaker.matching.ann import CANDIDATES, NeighbourSearch, neighbour_search
 from matchmaker.matching.concepts import Vocabulary, default_vocabulary
 from matchmaker.matching.danish import language_of, tokens
 from matchmaker.matching.embedding import Embedder
@@ -29,6 +30,7 @@ from matchmaker.matching.topk import block_top_k
 from matchmaker.matching.weights import MatchWeights, current_weights
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
 from matchmaker.quantities import extract_quantity, stream_amount
+from matchmaker.settings import settings
 
 QUERY_ORG = "__query__"
 LSA_ABOVE = 5000
@@ -57,8 +59,11 @@ class MatchIndex:
 
     def __init__(self, orgs: list[Organisation], streams: list[Stream], embedder: Embedder,
                  vocab: Vocabulary | None = None, weights: MatchWeights | None = None,
-                 sites: dict[str, tuple[float, float]] | None = None):
+                 sites: dict[str, tuple[float, float]] | None = None, approximate: bool | None = None):
         self.orgs = {o.id: o for o in orgs}
+        # single queries: None = approximate candidates from settings().ann_min_streams streams (ann.py)
+        self.approximate = approximate
+        self._search: dict[str, NeighbourSearch] = {}
         # (lat, lon) of organisations without a Danish postcode (e.g. the benchmark's foreign firms)
         self.sites = dict(sites or {})
         self._names = {o.id: o.name for o in orgs}
@@ -233,18 +238,37 @@ class MatchIndex:
         if len(self.needs if one.streams[0].direction == "offer" else self.offers) == 0:
             return []  # nothing on the other side (a new or tiny store)
         if one.streams[0].direction == "offer":
-            needs = self._coarse(self.needs, self.need_rows, coarse) if coarse else self.needs
+            rows, needs = self._candidates("needs", one, top)
+            needs = self._coarse(needs, rows, coarse) if coarse else needs
             score, comps = self.score(one, needs)
             if floor is not None:
                 score, comps = _at_least(score, comps, *self.score(floor, needs))
             order = _top(score[0], top)
             return self._matches(one, needs, [(0, j) for j in order], score, comps)
-        offers = self._coarse(self.offers, self.offer_rows, coarse) if coarse else self.offers
+        rows, offers = self._candidates("offers", one, top)
+        offers = self._coarse(offers, rows, coarse) if coarse else offers
         score, comps = self.score(offers, one)
         if floor is not None:
             score, comps = _at_least(score, comps, *self.score(offers, floor))
         order = _top(score[:, 0], top)
         return self._matches(offers, one, [(i, 0) for i in order], score, comps)
+
+    def _candidates(self, side: str, one: StreamFeatures, top: int) -> tuple[np.ndarray, StreamFeatures]:
+        """The store rows and features a single query scores: the whole other side, or on a large
+        store (or when forced) its embedding-nearest CANDIDATES from the approximate index, which
+        the full hybrid score then ranks."""
+        feats, rows = (self.needs, self.need_rows) if side == "needs" else (self.offers, self.offer_rows)
+        want = max(CANDIDATES, 20 * top)
+        approximate = getattr(self, "approximate", None)  # indexes pickled before this attribute
+        if approximate is None:
+            approximate = len(self.streams) >= settings().ann_min_streams
+        if not approximate or len(rows) <= want:
+            return rows, feats
+        searches = self.__dict__.setdefault("_search", {})
+        if side not in searches:  # built on the first query of a side, then kept in memory
+            searches[side] = neighbour_search(feats.emb, approximate=True)
+        pick = np.sort(searches[side].search(one.emb, want)[0])
+        return rows[pick], feats.take(pick)
 
     def all_pairs(self, top: int = 10, block: int | None = None) -> dict[str, list[tuple[str, float]]]:
         """Top-k counterparts of every stream, both directions, exactly: every offer-need pair gets

@@ -1,0 +1,209 @@
+"""Approximate nearest neighbours (a script, not a test): prints figures, asserts nothing.
+
+    .venv/bin/python benchmarks/ann.py [--compare 100000] [--sizes 100000,1000000] [--hybrid 10000]
+
+Vectors are simulated from real texts as in benchmarks/scale.py: the titles and descriptions of
+data/demo/streams.csv and data/benchmark/*/streams.csv embedded with the default model (cached),
+each vector the normalised sum of one title's and one same-language description's embeddings plus
+small noise. Queries are 200 further vectors drawn the same way (not in the index).
+
+1. --compare N: usearch, hnswlib and faiss-cpu (HNSW, M=16, ef_construction=128) on N vectors:
+   build time (2 threads), memory added (RSS), recall@10 of the vector search against the exact
+   product, warm single-query p50/p95 for k=10 and for k=200 (what the matcher asks for).
+2. --sizes: the chosen library (matchmaker/matching/ann.py) at each size, same figures.
+3. --hybrid N: a MatchIndex of N recombined streams queried per stream with the approximate
+   candidates (ann.CANDIDATES, then the full hybrid score) against the exact path: recall@10 of
+   the hybrid top-10 lists and the query latency of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from scale import SimulatedEmbedder, base_embeddings, corpus, real_streams  # noqa: E402
+
+from matchmaker.matching.ann import (  # noqa: E402
+    CANDIDATES,
+    CONNECTIVITY,
+    EXPANSION_ADD,
+    EXPANSION_SEARCH,
+    ExactSearch,
+    HnswSearch,
+)
+
+QUERIES = 200
+
+
+def vectors(n: int, seed: int) -> np.ndarray:
+    """n simulated embeddings (see the module docstring), built in chunks to keep memory flat."""
+    bt, bd = base_embeddings(Path(tempfile.gettempdir()))
+    rows = real_streams()
+    by_lang: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_lang.setdefault(r.get("language") or "en", []).append(i)
+    lang_of = np.array([list(by_lang).index(r.get("language") or "en") for r in rows])
+    pools = [np.array(by_lang[k]) for k in by_lang]
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, bt.shape[1]), np.float32)
+    for a in range(0, n, 100_000):
+        m = min(n, a + 100_000) - a
+        t = rng.integers(len(rows), size=m)
+        d = np.array([p[i] for p, i in zip((pools[g] for g in lang_of[t]),
+                                            (rng.integers(len(pools[g])) for g in lang_of[t]))])
+        v = bt[t] + bd[d] + 0.05 * rng.standard_normal((m, bt.shape[1])).astype(np.float32) / np.sqrt(bt.shape[1])
+        out[a:a + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+class Hnswlib:
+    def __init__(self, v: np.ndarray):
+        import hnswlib
+        self.index = hnswlib.Index(space="ip", dim=v.shape[1])
+        self.index.init_index(max_elements=len(v), M=CONNECTIVITY, ef_construction=EXPANSION_ADD)
+        self.index.set_num_threads(2)
+        self.index.add_items(v, np.arange(len(v)))
+        self.index.set_num_threads(1)
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        self.index.set_ef(max(EXPANSION_SEARCH, k))
+        return self.index.knn_query(q, k=k)[0].astype(np.int64)
+
+
+class Faiss:
+    def __init__(self, v: np.ndarray):
+        import faiss
+        faiss.omp_set_num_threads(2)
+        self.faiss = faiss
+        self.index = faiss.IndexHNSWFlat(v.shape[1], CONNECTIVITY, faiss.METRIC_INNER_PRODUCT)
+        self.index.hnsw.efConstruction = EXPANSION_ADD
+        self.index.add(v)
+        faiss.omp_set_num_threads(1)
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        self.index.hnsw.efSearch = max(EXPANSION_SEARCH, k)
+        return self.index.search(q, k)[1].astype(np.int64)
+
+
+class Usearch(HnswSearch):
+    def __init__(self, v: np.ndarray):
+        super().__init__(v, threads=2)
+
+
+def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray) -> dict:
+    gc.collect()
+    before = rss_mb()
+    t0 = time.perf_counter()
+    index = make(v)
+    out = {"build_s": time.perf_counter() - t0, "memory_mb": rss_mb() - before}
+    found = index.search(q, 10)
+    out["recall@10"] = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
+    for k in (10, CANDIDATES):
+        lat = []
+        for i in range(len(q)):
+            t0 = time.perf_counter()
+            index.search(q[i:i + 1], k)
+            lat.append((time.perf_counter() - t0) * 1000)
+        lat = lat[20:]  # warm
+        out[f"k{k}_p50_ms"], out[f"k{k}_p95_ms"] = statistics.median(lat), float(np.percentile(lat, 95))
+    del index
+    return out
+
+
+def exact_truth(v: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, float]:
+    exact = ExactSearch(v)
+    t0 = time.perf_counter()
+    for i in range(20):
+        exact.search(q[i:i + 1], 10)
+    per_query = (time.perf_counter() - t0) / 20 * 1000
+    return exact.search(q, 10), per_query
+
+
+def show(name: str, n: int, r: dict) -> None:
+    print(f"| {name} | {n} | {r['recall@10']:.4f} | {r['build_s']:.1f} | {r['memory_mb']:.0f} | "
+          f"{r['k10_p50_ms']:.2f} / {r['k10_p95_ms']:.2f} | {r[f'k{CANDIDATES}_p50_ms']:.2f} / "
+          f"{r[f'k{CANDIDATES}_p95_ms']:.2f} |", flush=True)
+
+
+HEADER = (f"| library | vectors | recall@10 | build s | memory MB | k=10 p50/p95 ms | k={CANDIDATES} p50/p95 ms |\n"
+          "|---|---|---|---|---|---|---|")
+
+
+def hybrid(n: int) -> None:
+    from matchmaker.matching.concepts import default_vocabulary
+    from matchmaker.matching.index import MatchIndex
+    from matchmaker.matching.weights import current_weights
+    orgs, streams, sources = corpus(n)
+    bt, bd = base_embeddings(Path(tempfile.gettempdir()))
+    emb = SimulatedEmbedder(bt, bd, sources)
+    vocab = default_vocabulary()
+    t0 = time.perf_counter()
+    exact = MatchIndex(orgs, streams, emb, vocab, current_weights(), approximate=False)
+    print(f"hybrid: index of {n} streams built in {time.perf_counter() - t0:.0f} s", flush=True)
+    approx = MatchIndex.__new__(MatchIndex)  # the same features, only the query path differs
+    approx.__dict__.update(exact.__dict__, approximate=True, _search={})
+    rng = random.Random(5)
+    picks = [rng.choice(streams).id for _ in range(220)]
+    for side in ("offer", "need"):  # build both graphs before timing
+        approx.match_stream(next(s.id for s in streams if s.direction == side), top=10)
+    hits, lat_e, lat_a = [], [], []
+    for sid in picks:
+        t0 = time.perf_counter()
+        want = [m.other(sid) for m in exact.match_stream(sid, top=10)]
+        lat_e.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        got = [m.other(sid) for m in approx.match_stream(sid, top=10)]
+        lat_a.append((time.perf_counter() - t0) * 1000)
+        if want:
+            hits.append(len(set(want) & set(got)) / len(want))
+    lat_e, lat_a = lat_e[20:], lat_a[20:]
+    print(f"hybrid top-10 recall (approximate candidates, k={CANDIDATES}, vs exact) at {n} streams: "
+          f"{np.mean(hits):.4f} over {len(hits)} stream queries; exact p50/p95 {statistics.median(lat_e):.0f}/"
+          f"{np.percentile(lat_e, 95):.0f} ms, approximate p50/p95 {statistics.median(lat_a):.0f}/"
+          f"{np.percentile(lat_a, 95):.0f} ms", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--compare", type=int, default=100_000)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--hybrid", type=int, default=10_000)
+    args = parser.parse_args()
+    if args.compare:
+        v, q = vectors(args.compare, 1), vectors(QUERIES, 2)
+        truth, exact_ms = exact_truth(v, q)
+        print(f"exact product, one query over {args.compare} vectors: {exact_ms:.1f} ms")
+        print(HEADER)
+        for name, make in (("usearch", Usearch), ("hnswlib", Hnswlib), ("faiss-cpu", Faiss)):
+            show(name, args.compare, measure(make, v, q, truth))
+        del v
+    for n in (int(s) for s in args.sizes.split(",") if s):
+        v, q = vectors(n, 1), vectors(QUERIES, 2)
+        truth, exact_ms = exact_truth(v, q)
+        print(f"exact product, one query over {n} vectors: {exact_ms:.1f} ms")
+        print(HEADER)
+        show("usearch (ann.py)", n, measure(Usearch, v, q, truth))
+        del v
+    if args.hybrid:
+        hybrid(args.hybrid)
+
+
+if __name__ == "__main__":
+    main()
