@@ -35,6 +35,7 @@ from matchmaker.store import (
     matches,
     metadata,
     organisations,
+    pending_changes,
     streams,
     users,
 )
@@ -42,7 +43,7 @@ from matchmaker.store import (
 # Kept verbatim (password hashes stay hashes); restored after the organisations and streams they refer to.
 EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit, "cases": cases, "case_members": case_members,
                 "case_links": case_links, "case_elements": case_elements, "case_events": case_events, "kpi_entries": kpi_entries,
-                "feedback": feedback}
+                "feedback": feedback, "pending_changes": pending_changes}
 
 FORMAT = "matchmaker-backup"
 
@@ -144,7 +145,7 @@ def restore(store: Store, path: Path, replace: bool = False,
     records = json.dumps({"organisations": doc.get("organisations", []), "streams": doc.get("streams", [])})
     with store.transaction() as conn:
         if replace:
-            for table in (feedback, kpi_entries, case_events, case_elements, case_links, case_members, cases,
+            for table in (pending_changes, feedback, kpi_entries, case_events, case_elements, case_links, case_members, cases,
                           audit, introductions, users, matches, streams, organisations):
                 conn.execute(delete(table))
         report = import_files(store, [], uploads={Path(path).name + ".json": records.encode("utf-8")}, conn=conn)

@@ -67,3 +67,11 @@ def test_staff_edits_apply_at_once(small_store):
     raw = {**editing.form_values(current, "organisation"), "employees": "40"}
     editing.save(small_store, FAC, "organisation", raw, current)
     assert small_store.organisation("B1").employees == 40 and editing.pending(small_store) == []
+
+
+def test_pending_changes_survive_a_backup_and_restore(small_store, tmp_path):
+    from matchmaker.io.backup import backup, restore
+    _firm_saves(small_store, employees="9")
+    backup(small_store, tmp_path / "b.json")
+    restore(small_store, tmp_path / "b.json", replace=True)
+    assert [(c["org_id"], c["field"], c["value"]) for c in editing.pending(small_store)] == [("B1", "employees", "9")]
