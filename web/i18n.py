@@ -70,7 +70,7 @@ def decimal_comma() -> bool:
 def translate(text: Any) -> str:
     """A domain Message (or a code with a label) in the request's language; other text as it is."""
     if isinstance(text, Message):
-        return text.render(gettext)
+        return text.render(gettext, number=num, label=label)
     if text is None:
         return ""
     return str(text)

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from matchmaker.errors import MatchmakerError
+from matchmaker.i18n import Code, Num, join, msg
 from matchmaker.programmes import rules
 from matchmaker.programmes.rules import FAIL, PASS, UNKNOWN, Application, CheckResult, Programme
 
@@ -109,29 +110,32 @@ def _prefill(app: Application, checks: dict[str, CheckResult]) -> dict[str, tupl
     co2e = [f for f in counted if f.impact.co2e is not None]
     out: dict[str, tuple[str, str]] = {}
     if counted:
-        out["tonnes_quantified"] = (MET, f"{tonnes:g} t net of the baseline") if any(
-            f.impact.tonnes is not None for f in counted) else (MISSING, "no plausible link has a flow in tonnes")
-        out["co2e_quantified"] = (MET, f"{sum(f.impact.co2e for f in co2e):g} t CO2e with cited factors") if co2e else \
-            (MISSING, "no emission factor applies to the quantified flows")
+        out["tonnes_quantified"] = (MET, msg("{t} t net of the baseline", t=Num(tonnes))) if any(
+            f.impact.tonnes is not None for f in counted) else (MISSING, msg("no plausible link has a flow in tonnes"))
+        out["co2e_quantified"] = (MET, msg("{c} t CO2e with cited factors", c=Num(sum(f.impact.co2e for f in co2e)))) \
+            if co2e else (MISSING, msg("no emission factor applies to the quantified flows"))
         unknown_base = [f.offer.id for f in counted if f.offer.fate is None]
-        out["baseline"] = (MISSING, f"today's fate not stated for {', '.join(unknown_base)}") if unknown_base else \
-            (MET, "today's fate stated for every offered stream: " + ", ".join(f"{f.offer.id} {f.offer.fate}" for f in counted))
-        out["calculation"] = (MET, "each figure lists its assumptions and factor source") if co2e else \
-            (MISSING, "no calculation without a quantified flow")
+        out["baseline"] = (MISSING, msg("today's fate not stated for {ids}", ids=", ".join(unknown_base))) if unknown_base \
+            else (MET, msg("today's fate stated for every offered stream: {fates}", fates=join(
+                (join([f.offer.id, Code(f.offer.fate)], " ") for f in counted), ", ")))
+        out["calculation"] = (MET, msg("each figure lists its assumptions and factor source")) if co2e else \
+            (MISSING, msg("no calculation without a quantified flow"))
         on_flow = {f.sender.id for f in counted} | {f.receiver.id for f in counted}
         loose = [f.name for f in app.firms if f.id not in on_flow]
-        out["effect_chain"] = (UNKNOWN, f"partners on no plausible flow: {', '.join(loose)}") if loose else \
-            (UNKNOWN, "every partner is on a plausible flow; the facilitator judges the effect chain")
+        out["effect_chain"] = (UNKNOWN, msg("partners on no plausible flow: {names}", names=", ".join(loose))) if loose else \
+            (UNKNOWN, msg("every partner is on a plausible flow; the facilitator judges the effect chain"))
         up = [f for f in counted if f.impact.level_from and f.impact.level_to and f.impact.level_from != f.impact.level_to]
-        out["waste_hierarchy"] = (MET, "; ".join(f"{f.offer.id}: {f.impact.level_from} -> {f.impact.level_to}" for f in up)) \
+        out["waste_hierarchy"] = (MET, join(join([f"{f.offer.id}:", Code(f.impact.level_from), "->", Code(f.impact.level_to)], " ")
+                                            for f in up)) \
             if up else (UNKNOWN if any(f.offer.fate is None for f in counted) else MISSING,
-                        "no stream moves up the waste hierarchy" if all(f.offer.fate for f in counted) else "today's fate unknown")
+                        msg("no stream moves up the waste hierarchy") if all(f.offer.fate for f in counted)
+                        else msg("today's fate unknown"))
     out["resource_flow"] = (_status(checks.get("resource_flow")), checks["resource_flow"].reason) \
-        if "resource_flow" in checks else (UNKNOWN, "not checked")
+        if "resource_flow" in checks else (UNKNOWN, msg("not checked"))
     budget = [checks[k] for k in ("budget_window", "aid_intensity", "staff_capacity") if k in checks]
     if budget:
         worst = FAIL if any(c.status == FAIL for c in budget) else UNKNOWN if any(c.status == UNKNOWN for c in budget) else PASS
-        out["budget"] = (_status(CheckResult("budget", worst, "")), "; ".join(f"{c.rule} {c.status}" for c in budget))
+        out["budget"] = (_status(CheckResult("budget", worst, "")), join(join([Code(c.rule), Code(c.status)], " ") for c in budget))
     inv = app.inputs.get("investment") or {}
     if "production_equipment" in checks:
         out["production_equipment"] = (_status(checks["production_equipment"]), checks["production_equipment"].reason)
@@ -140,7 +144,7 @@ def _prefill(app: Application, checks: dict[str, CheckResult]) -> dict[str, tupl
     stage = inv.get("stage")
     if stage:
         ok = stage in ("developed", "tested", "demonstrated")
-        out["developed_tested"] = (MET if ok else MISSING, f"stage: {stage}")
+        out["developed_tested"] = (MET if ok else MISSING, msg("stage: {stage}", stage=str(stage)))
     return out
 
 
@@ -164,21 +168,21 @@ def assess(app: Application, prog: Programme, checks: list[CheckResult] | None =
             if item["key"] in stated:
                 status, source, note = (MET if stated[item["key"]] else MISSING), "facilitator", ""
                 if item["key"] in prefill and prefill[item["key"]][0] != status:
-                    note = f"the data says {prefill[item['key']][0]}: {prefill[item['key']][1]}"
+                    note = msg("the data says {status}: {note}", status=Code(prefill[item["key"]][0]), note=prefill[item["key"]][1])
             elif item["key"] in prefill:
                 status, note = prefill[item["key"]]
                 source = "data" if status != UNKNOWN else "none"
             else:
-                status, source, note = UNKNOWN, "none", "the data cannot show this: the facilitator completes it"
+                status, source, note = UNKNOWN, "none", msg("the data cannot show this: the facilitator completes it")
             evidence.append(Evidence(item["key"], item["text"], item["text_da"], status, source, note))
         met = sum(e.status == MET for e in evidence)
-        gaps = [f"{e.text} ({'missing' if e.status == MISSING else 'not yet documented'})"
-                for e in evidence if e.status != MET]
+        gaps = [msg("{item} (missing)", item=e.text) if e.status == MISSING else
+                msg("{item} (not yet documented)", item=e.text) for e in evidence if e.status != MET]
         score = entry.get("score")
         if investment and score is None and d["key"] in app.scores:
             score = app.scores[d["key"]]
         if score is None:
-            gaps.append("not scored yet (0-5)")
+            gaps.append(msg("not scored yet (0-5)"))
         criteria.append(Criterion(d["key"], d["name"], d["name_da"], evidence, score,
                                   round(5 * met / len(evidence), 1) if evidence else 0.0, gaps,
                                   d.get("min_score"), str(entry.get("note") or "")))

@@ -22,6 +22,7 @@ from typing import Any
 
 from matchmaker.chains.impact import LinkImpact
 from matchmaker.errors import ConfigError, NotFound
+from matchmaker.i18n import Code, Num, join, msg
 from matchmaker.model import SECTORS, Organisation, Stream
 from matchmaker.paths import DATA_DIR
 from matchmaker.reference import postcodes
@@ -150,8 +151,12 @@ def common(name: str) -> dict[str, Any]:
         raise ConfigError(f"bad rule table {path}: {exc}") from None
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}"
+def _money(x: float) -> Num:
+    return Num(x, 0)
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items)
 
 
 def _lead(app: Application) -> Organisation | None:
@@ -164,45 +169,49 @@ def check_partners(app: Application, prog: Programme) -> CheckResult:
     n = len(app.firms)
     if app.kind == "investment":
         return CheckResult("economic_partners", PASS if n == 1 else FAIL,
-                           f"{n} firm(s); an investment application is one firm's")
+                           msg("{n} firm(s); an investment application is one firm's", n=n))
     status = PASS if n >= prog.min_economic_partners else FAIL
     return CheckResult("economic_partners", status,
-                       f"{n} economic partner(s) (firms); the call requires at least {prog.min_economic_partners}; "
-                       "knowledge institutions, clusters and hubs do not count")
+                       msg("{n} economic partner(s) (firms); the call requires at least {need}; "
+                           "knowledge institutions, clusters and hubs do not count", n=n, need=prog.min_economic_partners))
 
 
 def sme_status(org: Organisation) -> tuple[str, str]:
     """EU SME test (Recommendation 2003/361/EC). Uses the figures incl. linked and partner
     enterprises (group_*) when the data has them, else the firm's own."""
     if org.kind in NON_ECONOMIC_KINDS:
-        return FAIL, f"{org.name} is a {org.kind.replace('_', ' ')}, not an enterprise: it cannot be an SME"
+        return FAIL, msg("{name} is a {kind}, not an enterprise: it cannot be an SME", name=org.name, kind=Code(org.kind))
     grouped = any(v is not None for v in (org.group_employees, org.group_turnover_eur, org.group_balance_sheet_eur))
     emp = org.group_employees if org.group_employees is not None else org.employees
     t = org.group_turnover_eur if org.group_turnover_eur is not None else org.turnover_eur
     b = org.group_balance_sheet_eur if org.group_balance_sheet_eur is not None else org.balance_sheet_eur
-    basis = " incl. linked and partner enterprises" if grouped else ""
+    basis = msg("incl. linked and partner enterprises") if grouped else ""
     if emp is None:
-        return UNKNOWN, f"{org.name}: employees unknown"
+        return UNKNOWN, msg("{name}: employees unknown", name=org.name)
     if emp >= SME_MAX_EMPLOYEES:
-        return FAIL, f"{org.name}: {emp:g} employees{basis}, an SME has fewer than {SME_MAX_EMPLOYEES}"
+        return FAIL, join([msg("{name}: {emp} employees, an SME has fewer than {max}", name=org.name, emp=Num(emp),
+                               max=SME_MAX_EMPLOYEES), basis], " ")
     if (t is not None and t <= SME_MAX_TURNOVER_EUR) or (b is not None and b <= SME_MAX_BALANCE_EUR):
-        which = (f"turnover EUR {_money(t)} <= {_money(SME_MAX_TURNOVER_EUR)}" if t is not None and t <= SME_MAX_TURNOVER_EUR
-                 else f"balance sheet EUR {_money(b)} <= {_money(SME_MAX_BALANCE_EUR)}")
-        return PASS, f"{org.name}: {emp:g} employees (< {SME_MAX_EMPLOYEES}) and {which}{basis}"
+        which = (msg("turnover EUR {t} <= {max}", t=_money(t), max=_money(SME_MAX_TURNOVER_EUR))
+                 if t is not None and t <= SME_MAX_TURNOVER_EUR
+                 else msg("balance sheet EUR {b} <= {max}", b=_money(b), max=_money(SME_MAX_BALANCE_EUR)))
+        return PASS, join([msg("{name}: {emp} employees (< {max}) and {which}", name=org.name, emp=Num(emp),
+                               max=SME_MAX_EMPLOYEES, which=which), basis], " ")
     if t is not None and b is not None:
-        return FAIL, (f"{org.name}: turnover EUR {_money(t)} > {_money(SME_MAX_TURNOVER_EUR)} and balance sheet "
-                      f"EUR {_money(b)} > {_money(SME_MAX_BALANCE_EUR)}{basis}")
-    return UNKNOWN, f"{org.name}: {emp:g} employees, but turnover or balance sheet unknown"
+        return FAIL, join([msg("{name}: turnover EUR {t} > {tmax} and balance sheet EUR {b} > {bmax}", name=org.name,
+                               t=_money(t), tmax=_money(SME_MAX_TURNOVER_EUR), b=_money(b),
+                               bmax=_money(SME_MAX_BALANCE_EUR)), basis], " ")
+    return UNKNOWN, msg("{name}: {emp} employees, but turnover or balance sheet unknown", name=org.name, emp=Num(emp))
 
 
 def check_lead_sme(app: Application, prog: Programme) -> CheckResult:
     lead = _lead(app)
     if lead is None:
-        return CheckResult("lead_sme", UNKNOWN, "no lead applicant chosen")
+        return CheckResult("lead_sme", UNKNOWN, msg("no lead applicant chosen"))
     status, reason = sme_status(lead)
     if status == PASS and lead.group_employees is None and lead.group_turnover_eur is None:
-        reason += " (own figures: linked and partner enterprises not in the data)"
-    return CheckResult("lead_sme", status, f"lead applicant must be an SME (EU definition): {reason}")
+        reason = join([reason, msg("(own figures: linked and partner enterprises not in the data)")], " ")
+    return CheckResult("lead_sme", status, msg("lead applicant must be an SME (EU definition): {reason}", reason=reason))
 
 
 # -- theme --------------------------------------------------------------------
@@ -218,33 +227,38 @@ def focus_theme(flows: list[Flow]) -> tuple[str | None, str]:
             continue
         weight = f.impact.gross_tonnes or 1.0
         theme = table.get(f.offer.material)
-        basis = f"material {f.offer.material}"
+        basis = msg("material {material}", material=Code(f.offer.material))
         if theme is None:
             theme = f.receiver.sector if f.receiver.sector != "other" else f.sender.sector
-            basis = f"{f.offer.material} has no theme: receiver {f.receiver.name}'s sector"
+            basis = msg("{material} has no theme: receiver {name}'s sector", material=Code(f.offer.material),
+                        name=f.receiver.name)
         votes[theme] = votes.get(theme, 0.0) + weight
-        why.append(f"{f.offer.id} -> {f.need.id}: {theme} ({basis}, weight {weight:g})")
+        why.append(msg("{offer} -> {need}: {theme} ({basis}, weight {weight})", offer=f.offer.id, need=f.need.id,
+                       theme=Code(theme), basis=basis, weight=Num(weight)))
     if not votes:
-        return None, "no plausible flow to read a theme from"
+        return None, msg("no plausible flow to read a theme from")
     best = max(sorted(votes), key=lambda k: votes[k])
-    return best, "; ".join(why)
+    return best, join(why)
 
 
 def check_sector(app: Application, prog: Programme) -> CheckResult:
     if prog.sectors is None:
-        return CheckResult("sector_scope", PASS, "the call has no sector restriction")
+        return CheckResult("sector_scope", PASS, msg("the call has no sector restriction"))
     theme, why = (focus_theme(app.flows) if app.flows else (None, ""))
-    source = f"the chain's focus ({why})" if theme else ""
+    source = msg("the chain's focus ({why})", why=why) if theme else ""
     if theme is None:
-        theme, source = app.sector, "the chain's stated sector" if app.sector else ""
+        theme, source = app.sector, msg("the chain's stated sector") if app.sector else ""
     override = app.override("theme")
     if override is not None:
-        note = f"; computed: {theme or 'none'}" if theme else ""
-        theme, source = override.get("value"), f"set by the facilitator: {override.get('reason')}{note}"
+        note = msg("computed: {theme}", theme=Code(theme)) if theme else ""
+        theme, source = override.get("value"), join([msg("set by the facilitator: {reason}",
+                                                         reason=str(override.get("reason"))), note])
     if theme is None:
-        return CheckResult("sector_scope", UNKNOWN, "the chain's theme is unknown: no plausible flow and no sector set")
+        return CheckResult("sector_scope", UNKNOWN, msg("the chain's theme is unknown: no plausible flow and no sector set"))
     status = PASS if theme in prog.sectors else FAIL
-    return CheckResult("sector_scope", status, f"theme {theme} from {source}; the call covers {', '.join(prog.sectors)}")
+    return CheckResult("sector_scope", status, msg("theme {theme} from {source}; the call covers {sectors}",
+                                                   theme=Code(theme), source=source,
+                                                   sectors=join([Code(x) for x in prog.sectors], ", ")))
 
 
 # -- primary production -------------------------------------------------------
@@ -269,25 +283,26 @@ def flow_is_primary(f: Flow) -> tuple[bool | None, str]:
     table = common("primary_production")
     r = f.receiver
     if r.nace and r.nace[:2] in table["nace_divisions"]:
-        return True, f"{r.name} receives it, NACE {r.nace} ({table['nace_divisions'][r.nace[:2]]}: primary production)"
+        return True, msg("{name} receives it, NACE {nace} ({kind}: primary production)", name=r.name, nace=r.nace,
+                         kind=Code(table["nace_divisions"][r.nace[:2]]))
     words = table["feed_phrases"] + table["field_phrases"]
     hit = next((w for w in words if re.search(r"(?<!\w)" + re.escape(w), f.need.text.lower())), None)
     if r.nace:
-        extra = f"; the need mentions {hit!r}, a processing step, not primary production" if hit else ""
-        return False, f"{r.name} receives it, NACE {r.nace} (not primary production){extra}"
+        extra = msg("the need mentions {hit!r}, a processing step, not primary production", hit=hit) if hit else ""
+        return False, join([msg("{name} receives it, NACE {nace} (not primary production)", name=r.name, nace=r.nace), extra])
     if r.primary_production or hit:
-        what = "a primary producer" if r.primary_production else f"its need says {hit!r} (feed or field use)"
-        return True, f"{r.name} receives it: {what}"
+        what = msg("a primary producer") if r.primary_production else msg("its need says {hit!r} (feed or field use)", hit=hit)
+        return True, msg("{name} receives it: {what}", name=r.name, what=what)
     if r.primary_production is False:
-        return False, f"{r.name} receives it and is not a primary producer"
-    return None, f"{r.name} receives it: NACE unknown, use not stated"
+        return False, msg("{name} receives it and is not a primary producer", name=r.name)
+    return None, msg("{name} receives it: NACE unknown, use not stated", name=r.name)
 
 
 def check_primary(app: Application, prog: Programme) -> CheckResult:
     rule = "no_primary_production"
-    producers = [f"{o.name} ({kind})" for o in app.firms if (kind := primary_kind(o))]
-    partners = (f"; primary producers among the partners: {', '.join(producers)} (their aid falls under the "
-                "agricultural or fishery de minimis regulation)") if producers else ""
+    producers = [msg("{name} ({kind})", name=o.name, kind=Code(kind)) for o in app.firms if (kind := primary_kind(o))]
+    partners = msg("primary producers among the partners: {names} (their aid falls under the "
+                   "agricultural or fishery de minimis regulation)", names=join(producers, ", ")) if producers else ""
     counted = [f for f in app.flows if f.impact.counted]
     if counted:
         verdicts = [(f, *flow_is_primary(f)) for f in counted]
@@ -295,24 +310,29 @@ def check_primary(app: Application, prog: Programme) -> CheckResult:
         total = sum(weight.values())
         primary = sum(weight[id(f)] for f, p, _ in verdicts if p)
         unknown = [f for f, p, _ in verdicts if p is None]
-        why = "; ".join(f"{f.offer.id} -> {f.need.id}: {text}" for f, _, text in verdicts)
+        why = join(msg("{offer} -> {need}: {text}", offer=f.offer.id, need=f.need.id, text=text) for f, _, text in verdicts)
         share = primary / total if total else 0.0
         status = FAIL if share >= 0.5 else UNKNOWN if unknown else PASS
-        reason = (f"the focus is decided by where the flows go: {share:.0%} of the flow is used in primary "
-                  f"production ({why})")
+        reason = msg("the focus is decided by where the flows go: {share}% of the flow is used in primary "
+                     "production ({why})", share=Num(share * 100, 0), why=why)
     else:
         firm = _lead(app) if app.kind == "investment" else None
         kind = primary_kind(firm) if firm is not None else None
         status = UNKNOWN if kind is None else FAIL if kind else PASS
-        reason = ("no plausible flow to read the focus from" if firm is None else
-                  f"the applicant {firm.name} {'is' if kind else 'is not' if kind == '' else 'may be'} a primary producer "
-                  f"(NACE {firm.nace or 'unknown'})")
+        nace = firm.nace or "?" if firm is not None else "?"
+        reason = (msg("no plausible flow to read the focus from") if firm is None else
+                  msg("the applicant {name} is a primary producer (NACE {nace})", name=firm.name, nace=nace) if kind else
+                  msg("the applicant {name} is not a primary producer (NACE {nace})", name=firm.name, nace=nace)
+                  if kind == "" else
+                  msg("the applicant {name} may be a primary producer (NACE {nace})", name=firm.name, nace=nace))
     override = app.override("primary_production")
     if override is not None:
         status = FAIL if override.get("value") else PASS
-        reason = (f"the facilitator {'confirms' if override.get('value') else 'rules out'} a primary-production focus: "
-                  f"{override.get('reason')} (computed: {reason})")
-    return CheckResult(rule, status, reason + partners)
+        reason = (msg("the facilitator confirms a primary-production focus: {why} (computed: {reason})",
+                      why=str(override.get("reason")), reason=reason) if override.get("value") else
+                  msg("the facilitator rules out a primary-production focus: {why} (computed: {reason})",
+                      why=str(override.get("reason")), reason=reason))
+    return CheckResult(rule, status, join([reason, partners]))
 
 
 # -- de minimis -----------------------------------------------------------------
@@ -339,21 +359,22 @@ def check_de_minimis(app: Application, prog: Programme) -> CheckResult:
         expected = table["primary_producer_regulation"].get(primary_kind(f) or "", "general")
         reg = f.de_minimis_regulation
         if reg is None:
-            missing.append(f"which regulation (expected {expected})")
+            missing.append(msg("which regulation (expected {expected})", expected=expected))
         elif reg not in regs:
-            missing.append(f"a known regulation (got {reg!r})")
+            missing.append(msg("a known regulation (got {reg!r})", reg=reg))
         elif reg != expected:
-            missing.append(f"a declaration under the {expected} regulation (declared under {reg})")
+            missing.append(msg("a declaration under the {expected} regulation (declared under {reg})", expected=expected, reg=reg))
         declared = _declared(f)
         if declared is None:
-            missing.append("the declaration's date")
+            missing.append(msg("the declaration's date"))
         elif max_age is not None and (app.as_of - declared).days > max_age:
-            missing.append(f"a current declaration (dated {declared.isoformat()}, older than {max_age} days)")
+            missing.append(msg("a current declaration (dated {day}, older than {days} days)", day=declared.isoformat(),
+                               days=max_age))
         if f.de_minimis_eur is None:
-            missing.append("aid received in the last three years")
+            missing.append(msg("aid received in the last three years"))
         grant = app.grant_of(f.id)
         if grant is None:
-            missing.append("its share of the grant")
+            missing.append(msg("its share of the grant"))
         use = regs.get(reg if reg in regs else expected)
         ceiling = min(c for c in (use["ceiling_eur"], prog.de_minimis_ceiling_eur) if c is not None)
         if f.de_minimis_eur is not None and grant is not None:
@@ -361,44 +382,48 @@ def check_de_minimis(app: Application, prog: Programme) -> CheckResult:
             ok = total <= ceiling
             if not ok:
                 lower(FAIL)
-            parts.append(f"{f.name}: EUR {_money(f.de_minimis_eur)} + DKK {_money(grant)} / {prog.dkk_per_eur} = "
-                         f"EUR {_money(total)} {'<=' if ok else '>'} {_money(ceiling)} ({use['name']})"
-                         + (f"; missing: {', '.join(missing)}" if missing else ""))
+            parts.append(join([msg("{name}: EUR {aid} + DKK {grant} / {rate} = EUR {total} {op} {ceiling} ({regulation})",
+                                   name=f.name, aid=_money(f.de_minimis_eur), grant=_money(grant),
+                                   rate=Num(prog.dkk_per_eur), total=_money(total), op="<=" if ok else ">",
+                                   ceiling=_money(ceiling), regulation=use["name"]),
+                               msg("missing: {what}", what=join(missing, ", ")) if missing else ""]))
         else:
-            parts.append(f"{f.name}: missing {', '.join(missing)}")
+            parts.append(msg("{name}: missing {what}", name=f.name, what=join(missing, ", ")))
         if missing:
             lower(UNKNOWN)
-    return CheckResult("de_minimis", worst, "sector-relevant de minimis declaration and aid over any three years "
-                       "incl. this grant: " + "; ".join(parts))
+    return CheckResult("de_minimis", worst, msg("sector-relevant de minimis declaration and aid over any three years "
+                                                "incl. this grant: {parts}", parts=join(parts)))
 
 
 def check_grant_split(app: Application, prog: Programme) -> CheckResult:
     if not app.grants_dkk:
-        return CheckResult("grant_split", PASS, "no per-firm grants given: the case grant is split evenly")
+        return CheckResult("grant_split", PASS, msg("no per-firm grants given: the case grant is split evenly"))
     firms = {f.id for f in app.firms}
     strangers = sorted(set(app.grants_dkk) - firms)
     if strangers:
-        return CheckResult("grant_split", FAIL, f"per-firm grants name organisations that are not economic partners: "
-                           f"{', '.join(strangers)}")
+        return CheckResult("grant_split", FAIL, msg("per-firm grants name organisations that are not economic partners: "
+                                                    "{ids}", ids=_names(strangers)))
     total = sum(app.grants_dkk.values())
     if app.grant_dkk is None:
-        return CheckResult("grant_split", UNKNOWN, f"per-firm grants add up to DKK {_money(total)}, the case grant is not set")
+        return CheckResult("grant_split", UNKNOWN, msg("per-firm grants add up to DKK {total}, the case grant is not set",
+                                                      total=_money(total)))
     ok = abs(total - app.grant_dkk) < 1.0
     missing = sorted(firms - set(app.grants_dkk))
-    note = f"; no grant for {', '.join(missing)}" if missing else ""
+    note = msg("no grant for {ids}", ids=_names(missing)) if missing else ""
+    sentence = ("per-firm grants add up to DKK {total}, equal to the case grant DKK {grant}" if ok else
+                "per-firm grants add up to DKK {total}, not the case grant DKK {grant}")
     return CheckResult("grant_split", PASS if ok else FAIL,
-                       f"per-firm grants add up to DKK {_money(total)}, {'equal to' if ok else 'not'} the case grant "
-                       f"DKK {_money(app.grant_dkk)}{note}")
+                       join([msg(sentence, total=_money(total), grant=_money(app.grant_dkk)), note]))
 
 
 def check_difficulty(app: Application, prog: Programme) -> CheckResult:
     hit = [f.name for f in app.firms if f.in_difficulty]
     missing = [f.name for f in app.firms if f.in_difficulty is None]
     if hit:
-        return CheckResult("not_in_difficulty", FAIL, f"firm(s) in difficulty: {', '.join(hit)}")
+        return CheckResult("not_in_difficulty", FAIL, msg("firm(s) in difficulty: {names}", names=_names(hit)))
     if missing:
-        return CheckResult("not_in_difficulty", UNKNOWN, f"unknown whether in difficulty: {', '.join(missing)}")
-    return CheckResult("not_in_difficulty", PASS, f"none of the {len(app.firms)} firms is in difficulty")
+        return CheckResult("not_in_difficulty", UNKNOWN, msg("unknown whether in difficulty: {names}", names=_names(missing)))
+    return CheckResult("not_in_difficulty", PASS, msg("none of the {n} firms is in difficulty", n=len(app.firms)))
 
 
 # -- capacity -------------------------------------------------------------------
@@ -419,8 +444,8 @@ def check_capacity(app: Application, prog: Programme) -> list[CheckResult]:
     staff = app.inputs.get("staff") or {}
     parts, status = [], PASS
     if not staff:
-        out.append(CheckResult("staff_capacity", UNKNOWN, "wage costs applied for are not stated (hours and hourly "
-                               "rate per firm): staff capacity cannot be checked"))
+        out.append(CheckResult("staff_capacity", UNKNOWN, msg("wage costs applied for are not stated (hours and hourly "
+                                                              "rate per firm): staff capacity cannot be checked")))
     else:
         wages = 0.0
         for org_id, row in staff.items():
@@ -428,38 +453,41 @@ def check_capacity(app: Application, prog: Programme) -> list[CheckResult]:
             hours, rate = row.get("hours"), row.get("rate_dkk")
             if firm is None:
                 status = FAIL
-                parts.append(f"{org_id} is not an economic partner")
+                parts.append(msg("{id} is not an economic partner", id=org_id))
                 continue
             wages += (hours or 0) * (rate or 0)
             if firm.employees is None:
                 status = FAIL if status == FAIL else UNKNOWN
-                parts.append(f"{firm.name}: {hours:g} hours applied for, employees unknown")
+                parts.append(msg("{name}: {hours} hours applied for, employees unknown", name=firm.name, hours=Num(hours)))
                 continue
             can = firm.employees * hours_fte * months / 12
             ok = hours <= can
             status = status if ok else FAIL
-            parts.append(f"{firm.name}: {hours:g} h x DKK {_money(rate)} = DKK {_money(hours * rate)}; "
-                         f"{firm.employees:g} FTE x {hours_fte} h/yr x {months:g}/12 = {can:,.0f} h {'>=' if ok else '<'} "
-                         f"{hours:g} h")
+            parts.append(msg("{name}: {hours} h x DKK {rate} = DKK {wages}; {fte} FTE x {per_fte} h/yr x {months}/12 = "
+                             "{can} h {op} {hours} h", name=firm.name, hours=Num(hours), rate=_money(rate),
+                             wages=_money(hours * rate), fte=Num(firm.employees), per_fte=Num(hours_fte),
+                             months=Num(months), can=Num(can, 0), op=">=" if ok else "<"))
         if app.budget_dkk is not None and wages > app.budget_dkk:
             status = FAIL
-            parts.append(f"wages DKK {_money(wages)} exceed the budget DKK {_money(app.budget_dkk)}")
-        out.append(CheckResult("staff_capacity", status, "staff enough to carry the wage costs applied for: " + "; ".join(parts)))
+            parts.append(msg("wages DKK {wages} exceed the budget DKK {budget}", wages=_money(wages), budget=_money(app.budget_dkk)))
+        out.append(CheckResult("staff_capacity", status, msg("staff enough to carry the wage costs applied for: {parts}",
+                                                             parts=join(parts))))
     newest = app.as_of.year - cap["accounts_max_age_years"]
     old = [f"{f.name} ({f.last_accounts_year})" for f in app.firms if f.last_accounts_year is not None and f.last_accounts_year < newest]
     missing = [f.name for f in app.firms if f.last_accounts_year is None]
     status = FAIL if old else UNKNOWN if missing else PASS
-    reason = f"last closed accounts no older than {newest}"
-    reason += f"; too old: {', '.join(old)}" if old else ""
-    reason += f"; year of the last accounts unknown: {', '.join(missing)}" if missing else ""
-    out.append(CheckResult("accounts_recent", status, reason))
-    negative = [f"{f.name} (EUR {_money(f.equity_eur)})" for f in app.firms if f.equity_eur is not None and f.equity_eur < 0]
+    out.append(CheckResult("accounts_recent", status, join([
+        msg("last closed accounts no older than {year}", year=newest),
+        msg("too old: {names}", names=_names(old)) if old else "",
+        msg("year of the last accounts unknown: {names}", names=_names(missing)) if missing else ""])))
+    negative = [msg("{name} (EUR {equity})", name=f.name, equity=_money(f.equity_eur))
+                for f in app.firms if f.equity_eur is not None and f.equity_eur < 0]
     missing = [f.name for f in app.firms if f.equity_eur is None]
     status = FAIL if negative else UNKNOWN if missing else PASS
-    reason = "economic capacity: positive equity in the last accounts"
-    reason += f"; negative equity (losses exceed the capital): {', '.join(negative)}" if negative else ""
-    reason += f"; equity unknown: {', '.join(missing)}" if missing else ""
-    out.append(CheckResult("economic_capacity", status, reason))
+    out.append(CheckResult("economic_capacity", status, join([
+        msg("economic capacity: positive equity in the last accounts"),
+        msg("negative equity (losses exceed the capital): {names}", names=join(negative, ", ")) if negative else "",
+        msg("equity unknown: {names}", names=_names(missing)) if missing else ""])))
     return out
 
 
@@ -471,34 +499,35 @@ def check_flows(app: Application, prog: Programme) -> list[CheckResult]:
         return []
     threshold = rules.get("min_link_score", 0.0)
     counted = [f for f in app.flows if f.impact.counted]
-    dropped = [f"{f.sender.name} -> {f.receiver.name} ({f.score:.2f})" for f in app.flows if not f.impact.counted]
-    note = f"; below the threshold, not links: {', '.join(dropped)}" if dropped else ""
+    dropped = [f"{f.sender.name} -> {f.receiver.name} ({Num(f.score, 2)})" for f in app.flows if not f.impact.counted]
+    note = msg("below the threshold, not links: {links}", links=_names(dropped)) if dropped else ""
     out = []
     if not counted:
-        out.append(CheckResult("resource_flow", FAIL, f"no plausible resource flow between the partners: no link scores "
-                               f"at least {threshold:g}{note}"))
+        out.append(CheckResult("resource_flow", FAIL, join([msg("no plausible resource flow between the partners: no link "
+                                                               "scores at least {threshold}", threshold=Num(threshold)), note])))
     else:
         on_flow = {f.sender.id for f in counted} | {f.receiver.id for f in counted}
         passengers = [f.name for f in app.firms if f.id not in on_flow]
         status = WARN if passengers else PASS
-        reason = f"{len(counted)} link(s) score at least {threshold:g}{note}"
-        reason += f"; partners on no plausible flow: {', '.join(passengers)}" if passengers else ""
-        out.append(CheckResult("resource_flow", status, reason))
+        out.append(CheckResult("resource_flow", status, join([
+            msg("{n} link(s) score at least {threshold}", n=len(counted), threshold=Num(threshold)), note,
+            msg("partners on no plausible flow: {names}", names=_names(passengers)) if passengers else ""])))
     if rules.get("require_quantified_effect"):
         quantified = [f for f in counted if f.impact.tonnes is not None or f.impact.co2e is not None]
         if not quantified:
-            out.append(CheckResult("effect_quantified", FAIL, "no plausible link carries a quantified flow (tonnes or "
-                                   "t CO2e): the programme rejects an effect that is not quantified"))
+            out.append(CheckResult("effect_quantified", FAIL, msg("no plausible link carries a quantified flow (tonnes or "
+                                                                  "t CO2e): the programme rejects an effect that is not quantified")))
         else:
             t = sum(f.impact.tonnes or 0.0 for f in quantified)
             c = sum(f.impact.co2e or 0.0 for f in quantified)
             nil = t <= 0 and c <= 0
-            out.append(CheckResult("effect_quantified", WARN if nil else PASS,
-                                   f"{len(quantified)} of {len(counted)} plausible link(s) quantified: {t:g} t, {c:g} t CO2e "
-                                   "net of the baseline" + ("; nothing new: the streams are already used today" if nil else "")))
+            out.append(CheckResult("effect_quantified", WARN if nil else PASS, join([
+                msg("{n} of {m} plausible link(s) quantified: {t} t, {c} t CO2e net of the baseline", n=len(quantified),
+                    m=len(counted), t=Num(t), c=Num(c)),
+                msg("nothing new: the streams are already used today") if nil else ""])))
     if rules.get("flag_energy_only") and counted and all(f.offer.material == "heat_energy" for f in counted):
-        out.append(CheckResult("resource_type", WARN, "the only flows are energy or heat; the programme's resources "
-                               "are materials, food, water and nutrients"))
+        out.append(CheckResult("resource_type", WARN, msg("the only flows are energy or heat; the programme's resources "
+                                                          "are materials, food, water and nutrients")))
     return out
 
 
@@ -511,13 +540,13 @@ def resolve_track(app: Application, prog: Programme) -> tuple[dict[str, Any] | N
         return ({"budget_dkk": prog.budget_dkk, "max_aid_intensity": prog.max_aid_intensity}, "")
     named = app.inputs.get("track")
     if named in prog.tracks:
-        return prog.tracks[named], f"{prog.tracks[named]['name']} (named in the application)"
+        return prog.tracks[named], msg("{track} (named in the application)", track=prog.tracks[named]["name"])
     if app.budget_dkk is not None:
         for t in prog.tracks.values():
             w = t["budget_dkk"]
             if w["min"] <= app.budget_dkk <= w["max"]:
-                return t, f"{t['name']} (the budget's window)"
-    return None, "the application names no model (track: " + ", ".join(prog.tracks) + ")"
+                return t, msg("{track} (the budget's window)", track=t["name"])
+    return None, msg("the application names no model (track: {tracks})", tracks=_names(list(prog.tracks)))
 
 
 def check_budget(app: Application, prog: Programme) -> list[CheckResult]:
@@ -526,37 +555,46 @@ def check_budget(app: Application, prog: Programme) -> list[CheckResult]:
     if track is None:
         out.append(CheckResult("budget_window", UNKNOWN, which))
     window, cap = (track or {}).get("budget_dkk"), (track or {}).get("max_aid_intensity")
-    prefix = f"{which}: " if which else ""
+    def prefixed(text: Any) -> Any:
+        return join([which, text], ": ") if which else text
+
     if window:
         lo, hi = window["min"], window["max"]
         if app.budget_dkk is None:
-            out.append(CheckResult("budget_window", UNKNOWN, f"{prefix}no budget set; the call allows DKK {_money(lo)}-{_money(hi)}"))
+            out.append(CheckResult("budget_window", UNKNOWN, prefixed(msg("no budget set; the call allows DKK {lo}-{hi}",
+                                                                          lo=_money(lo), hi=_money(hi)))))
         else:
             ok = lo <= app.budget_dkk <= hi
             status = PASS if ok else WARN if window.get("approximate") else FAIL
-            level = " (written 'at the level of': a guide the facilitator may accept with a reason)" if window.get("approximate") else ""
-            out.append(CheckResult("budget_window", status, f"{prefix}budget DKK {_money(app.budget_dkk)} "
-                                   f"{'inside' if ok else 'outside'} DKK {_money(lo)}-{_money(hi)}{level if not ok else ''}"))
+            level = (msg("(written 'at the level of': a guide the facilitator may accept with a reason)")
+                     if window.get("approximate") and not ok else "")
+            sentence = "budget DKK {budget} inside DKK {lo}-{hi}" if ok else "budget DKK {budget} outside DKK {lo}-{hi}"
+            out.append(CheckResult("budget_window", status, prefixed(join([
+                msg(sentence, budget=_money(app.budget_dkk), lo=_money(lo), hi=_money(hi)), level], " "))))
     if cap is not None:
         if app.budget_dkk is None or app.grant_dkk is None or app.budget_dkk <= 0:
-            out.append(CheckResult("aid_intensity", UNKNOWN, f"budget and grant needed; cap {cap:.0%}"))
+            out.append(CheckResult("aid_intensity", UNKNOWN, msg("budget and grant needed; cap {cap}%", cap=Num(cap * 100, 0))))
         else:
             share = app.grant_dkk / app.budget_dkk
             ok = share <= cap + 1e-12
             out.append(CheckResult("aid_intensity", PASS if ok else FAIL,
-                                   f"grant DKK {_money(app.grant_dkk)} / budget DKK {_money(app.budget_dkk)} = {share:.1%} "
-                                   f"{'<=' if ok else '>'} cap {cap:.0%}"))
+                                   msg("grant DKK {grant} / budget DKK {budget} = {share}% {op} cap {cap}%",
+                                       grant=_money(app.grant_dkk), budget=_money(app.budget_dkk), share=Num(share * 100, 1),
+                                       op="<=" if ok else ">", cap=Num(cap * 100, 0))))
     guide = prog.grant_per_firm_guide_dkk
     if guide is not None:
         grants = {f.name: app.grant_of(f.id) for f in app.firms}
         if not grants or any(g is None for g in grants.values()):
-            out.append(CheckResult("grant_per_firm", UNKNOWN, f"no grant set; the model gives about DKK {_money(guide)} per firm"))
+            out.append(CheckResult("grant_per_firm", UNKNOWN, msg("no grant set; the model gives about DKK {guide} per firm",
+                                                                  guide=_money(guide))))
         else:
             over = {n: g for n, g in grants.items() if g > guide}
-            detail = ", ".join(f"{n} DKK {_money(g)}" for n, g in grants.items())
-            out.append(CheckResult("grant_per_firm", WARN if over else PASS,
-                                   f"grant per firm ({detail}) {'above' if over else 'within'} the guide of about DKK "
-                                   f"{_money(guide)}" + ("; a guide, not a cap: the purpose is to find the partners" if over else "")))
+            detail = join((msg("{name} DKK {grant}", name=n, grant=_money(g)) for n, g in grants.items()), ", ")
+            sentence = ("grant per firm ({detail}) above the guide of about DKK {guide}" if over else
+                        "grant per firm ({detail}) within the guide of about DKK {guide}")
+            out.append(CheckResult("grant_per_firm", WARN if over else PASS, join([
+                msg(sentence, detail=detail, guide=_money(guide)),
+                msg("a guide, not a cap: the purpose is to find the partners") if over else ""])))
     return out
 
 
@@ -564,10 +602,11 @@ def check_budget(app: Application, prog: Programme) -> list[CheckResult]:
 
 def score_problems(scores: dict[str, Any]) -> list[str]:
     """A score is a number from 0 to 5 under a known name; '9 of 5' is an error."""
-    problems = [f"unknown score {k!r} (known: {', '.join(SCORE_KEYS)})" for k in scores if k not in SCORE_KEYS]
+    problems = [msg("unknown score {key!r} (known: {known})", key=k, known=_names(list(SCORE_KEYS)))
+                for k in scores if k not in SCORE_KEYS]
     for k, v in scores.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 5:
-            problems.append(f"score {k} must be a number from 0 to 5, got {v!r}")
+            problems.append(msg("score {key} must be a number from 0 to 5, got {got!r}", key=k, got=v))
     return problems
 
 
@@ -581,41 +620,46 @@ def check_investment(app: Application, prog: Programme) -> list[CheckResult]:
     if not rules:
         return []
     out = []
-    for attr, key, label in (("employees", "min_employees", "full-time employees"),
-                             ("closed_financial_years", "min_closed_financial_years", "closed financial years")):
+    for attr, key, sentence in (("employees", "min_employees", "at least {need} full-time employees per firm"),
+                                ("closed_financial_years", "min_closed_financial_years",
+                                 "at least {need} closed financial years per firm")):
         need = rules[key]
         missing = [f.name for f in app.firms if getattr(f, attr) is None]
-        short = [f"{f.name} ({getattr(f, attr):g})" for f in app.firms if getattr(f, attr) is not None and getattr(f, attr) < need]
+        short = [f"{f.name} ({Num(getattr(f, attr))})" for f in app.firms
+                 if getattr(f, attr) is not None and getattr(f, attr) < need]
         status = FAIL if short else UNKNOWN if missing else PASS
-        reason = f"at least {need:g} {label} per firm"
-        reason += f"; too few: {', '.join(short)}" if short else ""
-        reason += f"; unknown: {', '.join(missing)}" if missing else ""
-        out.append(CheckResult(key, status, reason))
+        out.append(CheckResult(key, status, join([msg(sentence, need=Num(need)),
+                                                  msg("too few: {names}", names=_names(short)) if short else "",
+                                                  msg("unknown: {names}", names=_names(missing)) if missing else ""])))
     bad = score_problems(app.scores)
     if bad:
-        out.append(CheckResult("scores_valid", FAIL, "; ".join(bad)))
+        out.append(CheckResult("scores_valid", FAIL, join(bad)))
     focus = app.scores.get("circular_focus")
     need = rules["min_circular_focus"]
     if focus is None or bad:
-        out.append(CheckResult("circular_focus", UNKNOWN, f"circular focus not scored (0-5, minimum {need:g})"))
+        out.append(CheckResult("circular_focus", UNKNOWN, msg("circular focus not scored (0-5, minimum {need})", need=Num(need))))
     else:
         ok = focus >= need
         out.append(CheckResult("circular_focus", PASS if ok else FAIL,
-                               f"circular focus {focus:g} of 5 {'>=' if ok else '<'} minimum {need:g}"
-                               + ("" if ok else ": a rejection whatever the other scores")))
+                               msg("circular focus {score} of 5 >= minimum {need}", score=Num(focus), need=Num(need)) if ok else
+                               msg("circular focus {score} of 5 < minimum {need}: a rejection whatever the other scores",
+                                   score=Num(focus), need=Num(need))))
     missing_scores = [k for k in SCORE_KEYS[1:] if k not in app.scores]
     if missing_scores and not bad:
-        out.append(CheckResult("investment_scores", UNKNOWN, f"not scored yet (0-5): {', '.join(missing_scores)}"))
+        out.append(CheckResult("investment_scores", UNKNOWN, msg("not scored yet (0-5): {names}",
+                                                                 names=join([Code(k) for k in missing_scores], ", "))))
     inv = app.inputs.get("investment") or {}
     kind = inv.get("kind")
     if kind is None:
-        out.append(CheckResult("production_equipment", UNKNOWN, "what the investment buys is not stated (kind: "
-                               + ", ".join(rules["eligible_kinds"] + rules["ineligible_kinds"]) + ")"))
+        out.append(CheckResult("production_equipment", UNKNOWN, msg("what the investment buys is not stated (kind: {kinds})",
+                                                                    kinds=_names(rules["eligible_kinds"] + rules["ineligible_kinds"]))))
     else:
         ok = kind in rules["eligible_kinds"]
+        what = kind.replace("_", " ")
         out.append(CheckResult("production_equipment", PASS if ok else FAIL,
-                               f"investment in {kind.replace('_', ' ')}: " + ("integrated in commercial operation" if ok else
-                               "test or demonstration kit is not eligible; the investment must be production equipment or facilities")))
+                               msg("investment in {what}: integrated in commercial operation", what=what) if ok else
+                               msg("investment in {what}: test or demonstration kit is not eligible; the investment must be "
+                                   "production equipment or facilities", what=what)))
     out.append(_check_period(inv, rules, prog))
     out.append(_investment_budget(app, inv, rules))
     return out
@@ -626,16 +670,17 @@ def _check_period(inv: dict[str, Any], rules: dict[str, Any], prog: Programme) -
         start = date.fromisoformat(inv["start"]) if inv.get("start") else None
         end = date.fromisoformat(inv["end"]) if inv.get("end") else None
     except (TypeError, ValueError):
-        return CheckResult("within_period", FAIL, "start and end must be dates YYYY-MM-DD")
+        return CheckResult("within_period", FAIL, msg("start and end must be dates YYYY-MM-DD"))
     if start is None or end is None:
-        return CheckResult("within_period", UNKNOWN, "the investment's start and end dates are not stated")
+        return CheckResult("within_period", UNKNOWN, msg("the investment's start and end dates are not stated"))
     months = (end.year - start.year) * 12 + end.month - start.month + (end.day > start.day)
     limit = prog.duration_months
     period_end = date.fromisoformat(rules["period_end"]) if rules.get("period_end") else None
     late = period_end is not None and end > period_end
     ok = end >= start and (limit is None or months <= limit) and not late
-    reason = f"investment {start.isoformat()} to {end.isoformat()} ({months} months); the period allows {limit} months"
-    reason += f" and ends {period_end.isoformat()}" if period_end else ""
+    reason = join([msg("investment {start} to {end} ({months} months); the period allows {limit} months", start=start.isoformat(),
+                       end=end.isoformat(), months=months, limit=limit),
+                   msg("and ends {day}", day=period_end.isoformat()) if period_end else ""], " ")
     return CheckResult("within_period", PASS if ok else FAIL, reason)
 
 
@@ -650,12 +695,15 @@ def _investment_budget(app: Application, inv: dict[str, Any], rules: dict[str, A
                 line = (key, b["name"])
     cost = inv.get("cost_dkk", app.budget_dkk)
     if cost is None or app.grant_dkk is None or cost <= 0:
-        return CheckResult("investment_budget", UNKNOWN, f"budget line {line[1] if line else 'unknown'} ({region or 'region unknown'}); "
-                           "investment cost and grant needed for the share of private investment")
+        return CheckResult("investment_budget", UNKNOWN, msg("budget line {line} ({region}); investment cost and grant needed "
+                                                             "for the share of private investment",
+                                                             line=line[1] if line else "?", region=region or "?"))
     private = (cost - app.grant_dkk) / cost
     status = PASS if 0 <= private <= 1 else FAIL
-    return CheckResult("investment_budget", status, f"budget line {line[1] if line else 'unknown'} ({region}); investment DKK "
-                       f"{_money(cost)}, grant DKK {_money(app.grant_dkk)}: private investment {private:.0%}")
+    return CheckResult("investment_budget", status, msg("budget line {line} ({region}); investment DKK {cost}, grant DKK {grant}: "
+                                                        "private investment {share}%", line=line[1] if line else "?",
+                                                        region=region, cost=_money(cost), grant=_money(app.grant_dkk),
+                                                        share=Num(private * 100, 0)))
 
 
 # -- all checks -------------------------------------------------------------------
@@ -664,7 +712,8 @@ def _accepted(app: Application, result: CheckResult) -> CheckResult:
     """A facilitator may accept a warning (never a fail) with a reason."""
     ov = app.override(result.rule)
     if result.status == WARN and ov and ov.get("accept") and ov.get("reason"):
-        return CheckResult(result.rule, PASS, f"{result.reason}; accepted by the facilitator: {ov['reason']}")
+        return CheckResult(result.rule, PASS, join([result.reason, msg("accepted by the facilitator: {reason}",
+                                                                       reason=str(ov["reason"]))]))
     return result
 
 
