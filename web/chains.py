@@ -3,11 +3,11 @@ its JSON and CSV exports and its application summary."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from matchmaker.model import SECTORS
-from matchmaker.programmes.proposals import filter_proposals
+from matchmaker.programmes.proposals import SORTS, filter_proposals, group_permutations, sort_proposals, why_proposed
 from matchmaker.programmes.rules import get_programme
 from matchmaker.reference import REGIONS
 from matchmaker.trust.introductions import introduce_chain
@@ -26,11 +26,20 @@ def chains_data() -> dict:
     programme_id = programme_arg()
     f = {"sector": arg_choice("sector", SECTORS), "region": arg_choice("region", REGIONS),
          "min_score": arg_float("min_score", 0, 1), "eligibility": arg_choice("eligibility", ("pass", "fail", "unknown")),
-         "firms": arg_int("firms", 0, 0, 10) or None, "kind": arg_choice("kind", ("pair", "path", "loop", "hub"))}
+         "firms": arg_int("firms", 0, 0, 10) or None, "kind": arg_choice("kind", ("pair", "path", "loop", "hub")),
+         "region_mode": arg_choice("region_mode", ("any", "all")) or "any"}
     found = filter_proposals(svc.proposals(programme_id), svc.orgs, **f)
+    # orderings of the same firms are one proposal unless asked for each (?orderings=all)
+    if request.values.get("orderings") != "all":
+        found = group_permutations(found)
+    f["sort"] = arg_choice("sort", tuple(SORTS)) or "rank"
+    found = sort_proposals(found, f["sort"])
     top = arg_int("top", 50, 1, 1000)
-    return {"programme": programme_id, "filters": f, "count": len(found),
-            "chains": [p.as_dict(svc.orgs) for p in found[:top]]}
+    pages = max(1, -(-len(found) // top))
+    page = min(arg_int("page", 1, 1, 100000), pages)
+    shown = found[(page - 1) * top:page * top]
+    return {"programme": programme_id, "filters": f, "count": len(found), "page": page, "pages": pages, "top": top,
+            "offset": (page - 1) * top, "chains": [p.as_dict(svc.orgs) for p in shown]}
 
 
 def chain_data(chain_id: str) -> dict:
@@ -52,7 +61,12 @@ def chain_page(chain_id: str):
     svc = services()
     candidates = sorted((o for o in svc.orgs.values() if o.id not in p.chain.members), key=lambda o: o.name)
     return render_template("chains/chain.html", chain=p.as_dict(svc.orgs), programme_id=programme_id,
-                           query=chain_query(p, programme_id), candidates=candidates)
+                           query=chain_query(p, programme_id), candidates=candidates,
+                           why=why_proposed(p, svc.orgs, svc.streams), money_note=g.get("money_note"),
+                           materials={l.offer_id: svc.streams[l.offer_id].material for l in p.chain.links
+                                      if l.offer_id in svc.streams},
+                           titles={sid: svc.streams[sid].title for l in p.chain.links for sid in (l.offer_id, l.need_id)
+                                   if sid in svc.streams})
 
 
 @bp.get("/chains/<chain_id>.<any(json, csv, xlsx):fmt>")

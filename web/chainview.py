@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from matchmaker.chains.chainfile import chain_from_dict, edit_chain
 from matchmaker.chains.discovery import Chain
 from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.programmes import rules
-from matchmaker.programmes.proposals import Proposal, evaluate_chain
+from matchmaker.programmes.proposals import Proposal, evaluate_chain, resplit_money
 
 from .exports import excel_csv
 from .helpers import arg_float, programme_arg, services
@@ -31,9 +31,14 @@ def _edited_chain(svc) -> Chain:
     if unknown:
         raise MatchmakerError(f"unknown organisation(s): {', '.join(unknown)}")
     focus = arg_float("circular_focus", 0, 5)
+    budget, grant = arg_float("budget_dkk", 0, 1e10), arg_float("grant_dkk", 0, 1e10)
     chain = edit_chain(base, svc.firm_graph, add=add, remove=remove, lead=request.values.get("lead") or None,
-                       budget_dkk=arg_float("budget_dkk", 0, 1e10), grant_dkk=arg_float("grant_dkk", 0, 1e10),
+                       budget_dkk=budget, grant_dkk=grant,
                        scores={"circular_focus": focus} if focus is not None else None)
+    # partners changed and the money left as shown: split the grant again for the new number of firms
+    if (add or remove) and grant == arg_float("grant_shown", 0, 1e10) and budget == arg_float("budget_shown", 0, 1e10):
+        firms_before = sum(svc.orgs[m].kind == "firm" for m in base.members if m in svc.orgs)
+        g.money_note = resplit_money(chain, rules.get_programme(programme_arg()), svc.orgs, firms_before)
     if chain.lead_id not in chain.members:
         chain.lead_id = None
     if not chain.members:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
@@ -29,6 +29,7 @@ class Proposal:
     rank_score: float = 0.0
     regions: list[str] = field(default_factory=list)
     assessment: criteria.Assessment | None = None
+    alternatives: list[str] = field(default_factory=list)  # other orderings of the same firms (group_permutations)
 
     def as_dict(self, orgs: dict[str, Organisation]) -> dict:
         c = self.chain
@@ -43,6 +44,7 @@ class Proposal:
             "impact": [li.__dict__ for li in self.impact], "totals": self.totals,
             "eligibility": self.eligibility, "checks": rules.as_dicts(self.checks),
             "inputs": c.inputs, "assessment": self.assessment.as_dict() if self.assessment else None,
+            "alternatives": list(self.alternatives), "km": self.totals.get("km"),
         }
 
 
@@ -172,12 +174,13 @@ def propose(F: nx.DiGraph, orgs: list[Organisation], streams: list[Stream], prog
 
 def filter_proposals(proposals: list[Proposal], orgs: dict[str, Organisation], sector: str | None = None,
                      region: str | None = None, min_score: float | None = None, eligibility: str | None = None,
-                     firms: int | None = None, kind: str | None = None) -> list[Proposal]:
+                     firms: int | None = None, kind: str | None = None, region_mode: str = "any") -> list[Proposal]:
+    """`region_mode` 'any': some member is in `region`; 'all': every member is."""
     out = []
     for p in proposals:
         if sector and p.chain.sector != sector:
             continue
-        if region and region not in p.regions:
+        if region and (set(p.regions) != {region} if region_mode == "all" else region not in p.regions):
             continue
         if min_score is not None and p.chain.min_score < min_score:
             continue
@@ -189,3 +192,65 @@ def filter_proposals(proposals: list[Proposal], orgs: dict[str, Organisation], s
             continue
         out.append(p)
     return out
+
+
+def group_permutations(proposals: list[Proposal]) -> list[Proposal]:
+    """One proposal per set of firms: the best-ranked ordering stands for the others, whose ids
+    it lists as alternatives (the input is best first; so is the output)."""
+    kept: dict[frozenset[str], Proposal] = {}
+    for p in proposals:
+        key = frozenset(p.chain.members)
+        if key in kept:
+            if p.chain.id not in kept[key].alternatives:
+                kept[key].alternatives.append(p.chain.id)
+        else:
+            kept[key] = replace(p, alternatives=[])  # a copy: the cached proposals are shared by requests
+    return list(kept.values())
+
+
+SORTS = {"rank": lambda p: -p.rank_score, "co2e": lambda p: -(p.totals.get("co2e") or 0.0),
+         "tonnes": lambda p: -(p.totals.get("tonnes") or 0.0), "km": lambda p: p.totals.get("km") or 0.0,
+         "firms": lambda p: len(p.chain.members)}
+
+
+def sort_proposals(proposals: list[Proposal], by: str = "rank") -> list[Proposal]:
+    """By rank (best first), CO2e or tonnes (most first), km of links or firms (fewest first); ties by rank."""
+    key = SORTS[by]
+    return sorted(proposals, key=lambda p: (key(p), -p.rank_score, p.chain.id))
+
+
+def why_proposed(p: Proposal, orgs: dict[str, Organisation], streams: dict[str, Stream]) -> list[dict]:
+    """The reasons for a proposal as facts a page turns into sentences: each link (who gives
+    which material to whom, and how well it matches), what the chain moves and avoids, how
+    the rank was made and where the checks stand."""
+    facts: list[dict] = []
+    for link, li in zip(p.chain.links, p.impact):
+        offer, need = streams.get(link.offer_id), streams.get(link.need_id)
+        facts.append({"kind": "link", "from": orgs[link.from_org].name if link.from_org in orgs else link.from_org,
+                      "to": orgs[link.to_org].name if link.to_org in orgs else link.to_org,
+                      "offer": offer.title if offer else link.offer_id, "need": need.title if need else link.need_id,
+                      "material": offer.material if offer else None, "score": link.score, "km": li.km})
+    facts.append({"kind": "impact", "tonnes": p.totals.get("tonnes"), "co2e": p.totals.get("co2e"),
+                  "km": p.totals.get("km")})
+    facts.append({"kind": "rank", "rank": p.rank_score, "quality": p.chain.quality})
+    failing = [c.rule for c in p.checks if c.status == rules.FAIL]
+    unknown = [c.rule for c in p.checks if c.status == rules.UNKNOWN]
+    facts.append({"kind": "checks", "status": p.eligibility, "failing": failing, "unknown": unknown})
+    if p.alternatives:
+        facts.append({"kind": "alternatives", "count": len(p.alternatives)})
+    return facts
+
+
+def resplit_money(chain: Chain, prog: rules.Programme | None, orgs: dict[str, Organisation],
+                  firms_before: int) -> dict | None:
+    """After partners change, the proposed money follows the new number of firms (the
+    clarification grant is per firm): returns what changed, for a note, or None."""
+    firms_now = sum(orgs[m].kind == "firm" for m in chain.members if m in orgs)
+    if prog is None or firms_now == firms_before:
+        return None
+    before = (chain.budget_dkk, chain.grant_dkk)
+    propose_money(chain, prog, orgs)
+    if (chain.budget_dkk, chain.grant_dkk) == before:
+        return None
+    return {"firms_before": firms_before, "firms": firms_now, "grant_before": before[1], "grant": chain.grant_dkk,
+            "budget_before": before[0], "budget": chain.budget_dkk}
