@@ -10,7 +10,8 @@ small noise. Queries are 200 further vectors drawn the same way (not in the inde
 1. --compare N: usearch, hnswlib and faiss-cpu (HNSW, M=16, ef_construction=128) on N vectors:
    build time (2 threads), memory added (RSS), recall@10 of the vector search against the exact
    product, warm single-query p50/p95 for k=10 and for k=200 (what the matcher asks for).
-2. --sizes: the chosen library (matchmaker/matching/ann.py) at each size, same figures.
+2. --sizes: the chosen library (faiss-cpu, matchmaker/matching/ann.py) at each size, same figures,
+   plus recall and mean latency at two other search expansions.
 3. --hybrid N: a MatchIndex of N recombined streams queried per stream with the approximate
    candidates (ann.CANDIDATES, then the full hybrid score) against the exact path: recall@10 of
    the hybrid top-10 lists and the query latency of both.
@@ -87,7 +88,7 @@ class Hnswlib:
         return self.index.knn_query(q, k=k)[0].astype(np.int64)
 
 
-class Faiss:
+class Faiss:  # the same as Chosen, written out for the comparison
     def __init__(self, v: np.ndarray):
         import faiss
         faiss.omp_set_num_threads(2)
@@ -102,12 +103,25 @@ class Faiss:
         return self.index.search(q, k)[1].astype(np.int64)
 
 
-class Usearch(HnswSearch):
+class Usearch:
+    def __init__(self, v: np.ndarray):
+        from usearch.index import Index
+        self.index = Index(ndim=v.shape[1], metric="cos", dtype="f32", connectivity=CONNECTIVITY,
+                           expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+        self.index.add(np.arange(len(v), dtype=np.uint64), v, threads=2)
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        self.index.expansion_search = max(EXPANSION_SEARCH, k)
+        found = self.index.search(q, k, threads=1)
+        return np.atleast_2d(np.asarray(found.keys, dtype=np.int64))
+
+
+class Chosen(HnswSearch):  # what the matcher uses (matchmaker/matching/ann.py)
     def __init__(self, v: np.ndarray):
         super().__init__(v, threads=2)
 
 
-def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray) -> dict:
+def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray, sweep: bool = False) -> dict:
     gc.collect()
     before = rss_mb()
     t0 = time.perf_counter()
@@ -123,6 +137,14 @@ def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray) -> dict:
             lat.append((time.perf_counter() - t0) * 1000)
         lat = lat[20:]  # warm
         out[f"k{k}_p50_ms"], out[f"k{k}_p95_ms"] = statistics.median(lat), float(np.percentile(lat, 95))
+    for ef in (128, 512) if sweep else ():  # the recall/latency trade of the search expansion
+        index.expansion_search = ef
+        found = index.search(q, 10)
+        t0 = time.perf_counter()
+        for i in range(len(q)):
+            index.search(q[i:i + 1], CANDIDATES)
+        print(f"  efSearch {ef}: recall@10 {np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]):.4f}, "
+              f"mean k={CANDIDATES} query {(time.perf_counter() - t0) / len(q) * 1000:.2f} ms", flush=True)
     del index
     return out
 
@@ -199,7 +221,7 @@ def main() -> None:
         truth, exact_ms = exact_truth(v, q)
         print(f"exact product, one query over {n} vectors: {exact_ms:.1f} ms")
         print(HEADER)
-        show("usearch (ann.py)", n, measure(Usearch, v, q, truth))
+        show("faiss-cpu (ann.py)", n, measure(Chosen, v, q, truth, sweep=True))
         del v
     if args.hybrid:
         hybrid(args.hybrid)
