@@ -23,6 +23,10 @@ SECTOR_COLOURS = {"food_bio": "#4c9a2a", "construction": "#b5651d", "textile_lif
                   "environmental_tech": "#2e86c1", "other": "#7f8c8d"}
 KIND_SHAPES = {"firm": "dot", "knowledge_institution": "diamond", "cluster": "triangle",
                "business_hub": "square", "public_body": "star"}
+# Grouped by region, nodes are coloured by region and the legend says so (never grey under a sector legend).
+REGION_COLOURS = {"Region Hovedstaden": "#1f618d", "Region Sjælland": "#117a65", "Region Syddanmark": "#b9770e",
+                  "Region Midtjylland": "#a93226", "Region Nordjylland": "#6c3483"}
+LABELLED = 15            # only the largest organisations carry a label at the default zoom; the rest on hover and in the list
 AGGREGATE_ABOVE = 1500  # beyond this many organisations, draw regions x sectors instead
 LINKS_PER_ORG = 3        # each organisation's strongest outgoing links: a readable graph whose physics settles
 
@@ -72,6 +76,12 @@ def network_data(orgs: dict[str, Organisation], streams: dict[str, Stream],
                                                             or not (f.chapter or f.material or f.confidentiality))}
     group = f.group or ("region" if len(shown) > AGGREGATE_ABOVE else None)
     net = Network(directed=True)
+    inside = {k: d for k, d in links.items() if k[0] in shown and k[1] in shown}
+    degree: dict[str, int] = defaultdict(int)
+    for a, b in inside:
+        degree[a] += 1
+        degree[b] += 1
+    labelled = set(sorted(shown, key=lambda oid: (-volume[oid], oid))[:LABELLED])
     if group:
         _aggregate(net, orgs, shown, links, volume, group)
     else:
@@ -79,7 +89,9 @@ def network_data(orgs: dict[str, Organisation], streams: dict[str, Stream],
             o = orgs[oid]
             place = places[o.postcode]
             x, y = _map_position(place.latitude, place.longitude, oid)
-            net.add_node(oid, label=o.name[:40], color=SECTOR_COLOURS[o.sector], shape=KIND_SHAPES[o.kind], x=x, y=y,
+            net.add_node(oid, label=o.name[:40] if oid in labelled else " ", name=o.name, sector=o.sector,
+                         region=place.region, tonnes=round(volume[oid]), links=degree[oid],
+                         color=SECTOR_COLOURS[o.sector], shape=KIND_SHAPES[o.kind], x=x, y=y,
                          size=8 + min(40.0, (volume[oid] ** 0.5) / 4),
                          title=f"{o.name}\n{o.kind.replace('_', ' ')}, {o.sector.replace('_', ' ')}\n"
                                f"{place.city}, {place.region}\n{volume[oid]:,.0f} t/yr in streams",
@@ -94,7 +106,10 @@ def network_data(orgs: dict[str, Organisation], streams: dict[str, Stream],
                 net.add_edge(a, b, width=1 + min(12.0, d["tonnes"] ** 0.5 / 10), value=d["score"],
                              title=f"{d['offer']} -> {d['need']}\nscore {d['score']:.2f}, {d['tonnes']:,.0f} t/yr")
     net.barnes_hut(gravity=-8000, spring_length=140, damping=0.35, overlap=0.2)
-    return {"nodes": net.nodes, "edges": net.edges, "grouped": group,
+    # counted once each: organisations shown, their distinct possible links, and the links drawn
+    counts = {"organisations": len(shown), "links": len(inside), "drawn": len(net.edges), "groups": len(net.nodes) if group else 0}
+    return {"nodes": net.nodes, "edges": net.edges, "grouped": group, "counts": counts,
+            "colour": "region" if group == "region" else "sector",
             "options": {"physics": {"solver": "barnesHut", "barnesHut": net.options.physics.barnesHut.__dict__,
                                     "stabilization": {"iterations": 40, "updateInterval": 20}},
                         "layout": {"improvedLayout": False},  # its initial layout is slow beyond ~100 nodes
@@ -124,8 +139,9 @@ def _aggregate(net: Network, orgs, shown, links, volume, group: str) -> None:
     for oid in shown:
         members[key(oid)].append(oid)
     for name, ids in sorted(members.items()):
-        net.add_node(name, label=f"{name} ({len(ids)})", shape="dot", size=10 + len(ids) ** 0.5 * 3,
-                     color=SECTOR_COLOURS.get(name, "#34495e"),
+        net.add_node(name, label=f"{name} ({len(ids)})", shape="dot", size=10 + len(ids) ** 0.5 * 3, name=name,
+                     tonnes=round(sum(volume[i] for i in ids)), links=0,
+                     color=SECTOR_COLOURS.get(name) or REGION_COLOURS.get(name, "#34495e"),
                      title=f"{name}: {len(ids)} organisations, {sum(volume[i] for i in ids):,.0f} t/yr")
     agg: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
     for (a, b), d in links.items():

@@ -9,7 +9,7 @@ from matchmaker.reference import REGIONS, ewc_chapters
 
 from .auth import current_world, viewer
 from .helpers import arg_choice, arg_float, services
-from .netview import Filters, network_data
+from .netview import REGION_COLOURS, SECTOR_COLOURS, Filters, network_data
 
 bp = Blueprint("network", __name__)
 
@@ -32,7 +32,7 @@ def network() -> dict:
 def network_page():
     data = network()
     return render_template("network/network.html", data=data, f=filters(), chapters=ewc_chapters(),
-                           confidentiality=CONFIDENTIALITY)
+                           confidentiality=CONFIDENTIALITY, sector_colours=SECTOR_COLOURS, region_colours=REGION_COLOURS)
 
 
 @bp.get("/network.<any(graphml, gexf):fmt>")
