@@ -25,7 +25,9 @@ def introductions_data() -> list[dict]:
     def shown(stream_id: str) -> dict | None:
         return stream_view(world.streams[stream_id], world.orgs) if stream_id in world.streams else None
 
-    return [{**row, "offer": shown(row["offer_id"]), "need": shown(row["need_id"])}
+    # anonymised streams under their neutral ids, as everywhere the viewer may not see the owner
+    return [{**row, "offer_id": world.shown_id(row["offer_id"]), "need_id": world.shown_id(row["need_id"]),
+             "offer": shown(row["offer_id"]), "need": shown(row["need_id"])}
             for row in intro.introductions_for(services().store, viewer())]
 
 
@@ -41,6 +43,8 @@ def request_introduction():
     offer_id, need_id = request.form.get("offer_id", ""), request.form.get("need_id", "")
     if not offer_id or not need_id:
         raise MatchmakerError("an introduction needs an offer_id and a need_id")
+    world = current_world()  # an anonymised stream is asked for by the neutral id it is shown under
+    offer_id, need_id = world.stored_id(offer_id), world.stored_id(need_id)
     intro.request(services().store, acting_user(), offer_id, need_id, request.form.get("message", ""))
     flash(gettext("Your request was sent. The other side is told and answers on their Introductions page."))
     return redirect(url_for("introductions.introductions_page"))

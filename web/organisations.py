@@ -34,11 +34,11 @@ def org_data(org_id: str) -> dict:
         raise NotFound(f"unknown organisation {org_id!r}")
     own = [s for s in world.streams.values() if s.org_id == org_id]
     return {"organisation": org_view(org), "can_edit": editing.may_edit(acting_user(), org_id),
-            "streams": [{**stream_view(s, world.orgs), "matches": stream_matches(s.id, 5)} for s in own]}
+            "streams": [{**stream_view(s, world.orgs), "matches": stream_matches(world.stored_id(s.id), 5)} for s in own]}
 
 
 def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
-    """A stream's best matches as the viewer may see them, with what the viewer may ask."""
+    """A stream's best matches (by its stored id) as the viewer may see them, with what the viewer may ask."""
     svc = services()
     v = viewer()
     world = current_world()
@@ -49,9 +49,11 @@ def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
         found = [m.as_dict() for m in svc.index.match_stream(stream_id, top + 20)]
     status = match_statuses()
     out = []
+    here = world.shown_id(stream_id)
     for shown in islice(visible(found, world), top):
-        pair = (shown["offer_id"], shown["need_id"])
-        view = shown_match_view(shown, stream_id, world, status.get(pair, "suggested"))
+        pair = (shown["offer_id"], shown["need_id"])  # as shown: anonymised sides under neutral ids
+        stored = (world.stored_id(pair[0]), world.stored_id(pair[1]))
+        view = shown_match_view(shown, here, world, status.get(stored, "suggested"))
         view["can_request"] = can_request(v, world.streams[pair[0]].org_id, world.streams[pair[1]].org_id,
                                           view["status"])
         out.append(view)
@@ -61,14 +63,15 @@ def stream_matches(stream_id: str, top: int = 10) -> list[dict]:
 def stream_data(stream_id: str) -> dict:
     """One stream and its matches; the page and /api/streams/<id>."""
     world = current_world()
-    s = world.streams.get(stream_id)
-    if s is None:
+    stored = world.resolve(stream_id)  # an anonymised stream answers only to its neutral id
+    if stored is None:
         raise NotFound(f"unknown stream {stream_id!r}")
-    view = {**stream_view(s, world.orgs), "anonymised": stream_id in world.approx}
+    s = world.streams[stored]
+    view = {**stream_view(s, world.orgs), "anonymised": stored in world.approx}
     can_mark = viewer().may("mark_match")
     return {"stream": view, "can_edit": editing.may_edit(acting_user(), s.org_id),
-            "matches": stream_matches(stream_id, arg_int("top", 10, 1, 50)), "can_mark": can_mark,
-            "marks": marks_for(services().store, stream_id) if can_mark else {}}
+            "matches": stream_matches(stored, arg_int("top", 10, 1, 50)), "can_mark": can_mark,
+            "marks": marks_for(services().store, stored) if can_mark else {}}
 
 
 @bp.get("/orgs")
@@ -113,7 +116,7 @@ def edit_page(what: str, record_id: str | None, org_id: str | None = None):
 
     def seen(which: str) -> dict:
         world = current_world()
-        return world.orgs if which == "organisation" else world.streams
+        return world.orgs if which == "organisation" else set(world.streams)  # shown ids only
 
     editing.check_may_open(user, kind, record_id, current, org_id, seen)
     values = editing.form_values(current, kind)

@@ -71,12 +71,61 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
+class ShownStreams(dict):
+    """The streams a viewer sees, keyed by the ids the viewer is shown: an anonymised stream
+    under its neutral id (never its stored id, which may name the owner, e.g. 'secret.o1').
+    Iterating gives shown ids only; looking up also takes the stored id of an aliased stream,
+    since the matcher and the store speak stored ids (see World.resolve for addresses a
+    viewer typed)."""
+
+    def __init__(self, items: dict[str, Stream], aliases: dict[str, str]):
+        super().__init__(items)
+        self.aliases = aliases  # stored id -> neutral id
+
+    def __missing__(self, key: str) -> Stream:
+        if key in self.aliases:
+            return dict.__getitem__(self, self.aliases[key])
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self.aliases
+
+    def get(self, key: str, default: Stream | None = None) -> Stream | None:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 @dataclass
 class World:
     orgs: dict[str, Organisation]
     streams: dict[str, Stream]
     pairs: dict[str, list[tuple[str, float]]]
-    approx: frozenset[str] = field(default_factory=frozenset)   # streams shown anonymised
+    approx: frozenset[str] = field(default_factory=frozenset)   # streams shown anonymised (stored and neutral ids)
+    aliases: dict[str, str] = field(default_factory=dict)        # stored id -> neutral id of each anonymised stream
+
+    @cached_property
+    def _stored(self) -> dict[str, str]:
+        return {alias: sid for sid, alias in self.aliases.items()}
+
+    def shown_id(self, stream_id: str) -> str:
+        """The id this viewer is shown for a stored stream id."""
+        return self.aliases.get(stream_id, stream_id)
+
+    def stored_id(self, shown: str) -> str:
+        """The stored id behind an id this viewer was shown (the id itself when not an alias)."""
+        return self._stored.get(shown, shown)
+
+    def resolve(self, shown: str) -> str | None:
+        """The stored id of the stream a viewer addressed (a page, an introduction request), or
+        None when the viewer may not address it so: hidden, missing, or the stored id of a stream
+        the viewer knows only under its neutral id (answered like a missing one)."""
+        if shown in self._stored:
+            return self._stored[shown]
+        if shown in self.aliases or not dict.__contains__(self.streams, shown):
+            return None
+        return shown
 
     @property
     def listed_orgs(self) -> list[Organisation]:
@@ -101,6 +150,17 @@ def about(value: float | None) -> float | None:
 def pseudonym(secret: bytes, stream_id: str) -> str:
     """A per-stream owner id that cannot be traced back to the organisation."""
     return PSEUDONYM_PREFIX + hmac.new(secret, stream_id.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+NEUTRAL_PREFIX = "A-"
+
+
+def neutral_id(secret: bytes, stream_id: str) -> str:
+    """The id an anonymised stream is shown under to anyone who may not see its owner: a keyed
+    hash (the store's secret), so it neither names the owner nor can be traced back without the
+    secret; the server resolves it through the viewer's world (World.resolve)."""
+    digest = hmac.new(secret, b"stream-id:" + stream_id.encode(), hashlib.sha256).hexdigest()
+    return NEUTRAL_PREFIX + digest[:10].upper()
 
 
 # Words of a firm's name too common to point at it (scrubbed only as part of a longer run of the name).
@@ -164,7 +224,8 @@ def _anonymised(s: Stream, owner: Organisation, secret: bytes,
     if s.quantity:
         for exact in {f"{s.quantity:g}", f"{s.quantity:,.0f}", f"{s.quantity:,.0f}".replace(",", ".")}:
             title = title.replace(exact, "…")
-    shown = replace(s, org_id=pid, title=title, description="Details are shared once both sides agree to an introduction.",
+    shown = replace(s, id=neutral_id(secret, s.id), org_id=pid, title=title,
+                    description="Details are shared once both sides agree to an introduction.",
                     quantity=about(s.quantity), price_dkk_per_unit=None, treatment_cost_dkk_per_unit=None)
     return shown, org
 
@@ -194,10 +255,13 @@ def world_for(viewer: Viewer, orgs: dict[str, Organisation], streams: dict[str, 
     for oid, o in list(shown_orgs.items()):
         if oid != viewer.org_id and oid in orgs:
             shown_orgs[oid] = replace(o, **{f: None for f in PRIVATE_FIELDS})
-    shown_pairs = {sid: [(other, round(score, 2) if (sid in approx or other in approx) else score)
-                         for other, score in lst if other in shown_streams]
+    aliases = {sid: shown_streams[sid].id for sid in approx}
+    show = aliases.get
+    shown_pairs = {show(sid, sid): [(show(other, other), round(score, 2) if (sid in approx or other in approx) else score)
+                                    for other, score in lst if other in shown_streams]
                    for sid, lst in pairs.items() if sid in shown_streams}
-    return World(shown_orgs, shown_streams, shown_pairs, frozenset(approx))
+    keyed = ShownStreams({show(sid, sid): s for sid, s in shown_streams.items()}, aliases)
+    return World(shown_orgs, keyed, shown_pairs, frozenset(approx) | frozenset(aliases.values()), aliases)
 
 
 def match_for(m: dict, world: World, query: Stream | None = None) -> dict | None:
@@ -213,6 +277,10 @@ def match_for(m: dict, world: World, query: Stream | None = None) -> dict | None
             return None
     rough = bool(world.approx & {m["offer_id"], m["need_id"]})
     shown = dict(m)
+    # anonymised sides under their neutral ids (the query, the viewer's own text, keeps its id)
+    for key in ("offer_id", "need_id"):
+        if query is None or m[key] != query.id:
+            shown[key] = world.shown_id(m[key])
     if rough:
         shown["score"] = round(m["score"], 2)
         # no distance at all: any figure computed from the real site, however rounded, locates
@@ -252,5 +320,5 @@ def top_visible(search: Callable[[int], Iterable[dict]], world: World, total: in
     return list(islice(visible(search(top + min(hidden, MAX_EXTRA)), world, query), top))
 
 
-__all__ = ["ANONYMOUS", "REGIONS", "Viewer", "World", "about", "match_for", "pseudonym", "scrub", "shared_view",
+__all__ = ["ANONYMOUS", "REGIONS", "ShownStreams", "Viewer", "World", "about", "match_for", "neutral_id", "pseudonym", "scrub", "shared_view",
            "top_visible", "visible", "world_for"]

@@ -13,7 +13,7 @@ from matchmaker.io.backup import backup, restore
 from matchmaker.model import Organisation
 from matchmaker.store import SCHEMA_VERSION, Store, users
 from matchmaker.trust import introductions as intro
-from matchmaker.trust.access import ANONYMOUS, Viewer, about, match_for, pseudonym, scrub, world_for
+from matchmaker.trust.access import ANONYMOUS, Viewer, about, match_for, neutral_id, pseudonym, scrub, world_for
 from matchmaker.trust.accounts import User, add_user, authenticate, list_users, remove_user
 from matchmaker.trust.audit import audit_log
 from matchmaker.trust.editing import save
@@ -127,7 +127,11 @@ def test_world_hides_private_and_anonymises(small_store):
     assert s3.org_id == pseudonym(b"k", "S3") != pseudonym(b"other", "S3")
     assert w.orgs[s3.org_id].name == "A firm in Region Nordjylland"  # the only food firm there: sector withheld
     assert (s3.quantity, s3.treatment_cost_dkk_per_unit) == (10, None)
-    assert w.pairs["S4"] == [("S3", 0.81)] and w.pairs["S8"] == []
+    # shown under a neutral id: the stored id may name the owner (issue 16, finding 13)
+    a3 = neutral_id(b"k", "S3")
+    assert s3.id == a3 != neutral_id(b"other", "S3") and "S3" not in set(w.streams) and a3 in set(w.streams)
+    assert w.resolve(a3) == "S3" and w.resolve("S3") is None and w.resolve("S7") is None and w.resolve("S1") == "S1"
+    assert w.pairs["S4"] == [(a3, 0.81)] and w.pairs["S8"] == []
     assert w.orgs["K1"].turnover_eur is None and w.orgs["T1"].name == "Teknologisk Institut"
     own = world_for(Viewer("firm", "M1", "mejeri"), orgs, streams, pairs, b"k")
     assert own.streams["S7"] == streams["S7"] and own.orgs["M1"].turnover_eur == 20000000
@@ -141,6 +145,7 @@ def test_world_hides_private_and_anonymises(small_store):
     shown = match_for(m, w)
     # no distance to a pseudonymous owner: it would locate the owner (issue 16, finding 1)
     assert "Havnen" not in json.dumps(shown) and shown["km"] is None and shown["components"] == {}
+    assert (shown["offer_id"], shown["need_id"]) == (a3, "S4")
     assert "km" not in shown["sentence"] and "about 10 t/yr" in shown["sentence"]
     assert match_for({**m, "offer_id": "S7", "need_id": "S8"}, w) is None
 

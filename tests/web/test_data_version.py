@@ -11,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from matchmaker.cli import cli
+from matchmaker.trust.access import neutral_id
 from matchmaker.trust.accounts import add_user
 
 from ..conftest import SMALL
@@ -37,7 +38,8 @@ def get(url: str) -> tuple[int, str]:
 
 def test_a_cli_import_reaches_a_running_server_on_its_next_request(server, small_store, fake_embedder,
                                                                    runner, tmp_path: Path, monkeypatch):
-    assert get(f"{server}/streams/S3")[0] == 200                  # anonymised: a visitor sees it
+    s3 = neutral_id(small_store.secret(), "S3")                    # how a visitor addresses it (issue 16)
+    assert get(f"{server}/streams/{s3}")[0] == 200                # anonymised: a visitor sees it
     status, orgs = get(f"{server}/orgs")
     assert status == 200 and "Cirkulær Klynge Vest" not in orgs
     assert get(f"{server}/api/stats")[1]                           # every cache is warm now
@@ -55,7 +57,7 @@ def test_a_cli_import_reaches_a_running_server_on_its_next_request(server, small
                               "--db", small_store.url])
     assert out.exit_code == 0, out.output
 
-    assert get(f"{server}/streams/S3")[0] == 404                  # private now: gone for visitors
+    assert get(f"{server}/streams/{s3}")[0] == 404                # private now: gone for visitors
     assert "Cirkulær Klynge Vest" in get(f"{server}/orgs")[1]     # an import of organisations alone is seen too
     assert "S3" not in get(f"{server}/api/network?min_score=0")[1]
 
