@@ -76,7 +76,7 @@ def with_asking(form: dict, results: list[dict]) -> list[dict]:
         ranked = sorted(own, key=lambda sid: -known[sid])
         first = ranked[0]
         offer_id, need_id = (first, other_id) if form["direction"] == "offer" else (other_id, first)
-        status = statuses.get((offer_id, need_id), "suggested")
+        status = statuses.get((world.stored_id(offer_id), world.stored_id(need_id)), "suggested")  # shown ids -> stored
         m["ask"] = {"own": [(sid, world.streams[sid].title) for sid in ranked], "other_id": other_id,
                     "own_field": "offer_id" if form["direction"] == "offer" else "need_id",
                     "other_field": "need_id" if form["direction"] == "offer" else "offer_id", "status": status,

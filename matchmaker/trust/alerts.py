@@ -141,8 +141,8 @@ def run_alerts(store: Store, index: MatchIndex, orgs: dict[str, Organisation], s
             for other, km in hits:
                 params = {"text": s.text[:80], "title": world.streams[other].title[:120],
                           "km": "" if km is None or other in world.approx else f"{km:.0f}",
-                          "link": f"/streams/{other}"}
-                made += notes.notify(conn, [s.username], "search_alert", params, f"/streams/{other}")
+                          "link": f"/streams/{world.shown_id(other)}"}  # an anonymised one by its neutral id
+                made += notes.notify(conn, [s.username], "search_alert", params, params["link"])
                 if user.org_id:
                     mails += notes.mails_for(conn, [user.org_id], "search_alert", params)
             conn.execute(saved_searches.update().where(saved_searches.c.id == s.id).values(

@@ -83,3 +83,31 @@ def test_a_firm_asks_for_an_introduction_by_the_neutral_id(client_for, small_sto
     assert (STORED, own_need) in rows
     listing = c.get("/introductions").get_data(as_text=True) + c.get("/api/introductions").get_data(as_text=True)
     assert STORED not in listing and secret_stream in listing
+
+
+@pytest.fixture
+def outbox(tmp_path, monkeypatch):
+    path = tmp_path / "outbox.txt"
+    monkeypatch.setenv("MATCHMAKER_OUTBOX", str(path))
+    monkeypatch.delenv("MATCHMAKER_SMTP_HOST", raising=False)
+    from matchmaker.settings import reload
+    reload()
+    yield path
+    monkeypatch.delenv("MATCHMAKER_OUTBOX")
+    reload()
+
+
+def test_a_search_alert_links_an_anonymised_stream_by_its_neutral_id(client_for, small_store, outbox):
+    cups = client_for("cups")
+    assert cups.post("/searches", data={"text": "brugt frituresolie", "direction": "need",
+                                        "csrf_token": token(cups)}).status_code == 302
+    fac = client_for("fac")
+    data = {"id": STORED, "org_id": "R1", "direction": "offer", "title": "Brugt frituresolie fra køkkenet",
+            "description": "Brugt frituresolie hver uge.", "language": "da", "material": "oils_fats",
+            "quantity": "12", "unit": "t/yr", "availability": "continuous", "confidentiality": "anonymised",
+            "csrf_token": token(fac)}
+    assert fac.post("/orgs/R1/streams/new", data=data).status_code == 302
+    page = cups.get("/notifications").get_data(as_text=True)
+    alias = neutral_id(small_store.secret(), STORED)
+    assert f"/streams/{alias}" in page and STORED not in page
+    assert not outbox.exists() or STORED not in outbox.read_text(encoding="utf-8")
