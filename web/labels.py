@@ -45,6 +45,10 @@ LABELS: dict[str, str] = {
     "resource_type": N_("Resource type"), "scores_valid": N_("Scores valid"), "sector_scope": N_("Sector scope"),
     "staff_capacity": N_("Staff capacity"), "within_period": N_("Within the programme period"),
     "no_primary_production": N_("No primary production"),
+    # de minimis regulations, investment scores and evidence statuses named inside rule reasons
+    "general": N_("General"), "agriculture": N_("Agriculture"), "fisheries": N_("Fisheries"),
+    "commercial_investment": N_("Commercial investment"), "maturity": N_("Maturity"), "met": N_("met"),
+    "missing": N_("missing"),
     # match score components
     "semantic": N_("meaning"), "lexical": N_("words"), "taxonomy": N_("material class"), "distance": N_("distance"),
     "quantity": N_("amount"), "uplift": N_("waste hierarchy"),

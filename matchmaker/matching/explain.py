@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from matchmaker.i18n import Code, Message, Num, join, msg
 from matchmaker.model import HIERARCHY_NAMES, Stream
 from matchmaker.quantities import stream_amount
 
@@ -31,32 +32,50 @@ class Match:
         return dict(self.__dict__)
 
 
+def _amount(x: float) -> Num:
+    """A quantity as the text gives it: up to six significant figures, no trailing zeros."""
+    plain = f"{x:.6g}"
+    return Num(x, len(plain.split(".")[1]) if "." in plain and "e" not in plain else 0)
+
+
 def explain(m: Match, offer: Stream, need: Stream, names: dict[str, str],
-            approx: frozenset[str] | set[str] = frozenset()) -> str:
-    """One readable sentence. `names` maps organisation ids to what the reader may see (an
-    unknown owner is the reader: 'your'); streams in `approx` get rounded figures."""
+            approx: frozenset[str] | set[str] = frozenset()) -> Message:
+    """One readable sentence, English as text and translated where a page shows it. `names`
+    maps organisation ids to what the reader may see (an unknown owner is the reader: 'your');
+    streams in `approx` get rounded figures."""
     who_o, who_n = names.get(offer.org_id), names.get(need.org_id)
-    owner_o = f"{who_o}'s" if who_o else "Your"
-    owner_n = f"{who_n}'s" if who_n else "your"
     rough = bool(approx & {offer.id, need.id})
-    parts = [f"{owner_o} '{offer.title}' could supply {owner_n} '{need.title}'"]
+    titles = {"offer": offer.title, "need": need.title}
+    if who_o and who_n:
+        head = msg("{a}'s '{offer}' could supply {b}'s '{need}'", a=who_o, b=who_n, **titles)
+    elif who_n:
+        head = msg("Your '{offer}' could supply {b}'s '{need}'", b=who_n, **titles)
+    elif who_o:
+        head = msg("{a}'s '{offer}' could supply your '{need}'", a=who_o, **titles)
+    else:
+        head = msg("Your '{offer}' could supply your '{need}'", **titles)
+    parts: list[Message] = [head]
     if m.shared_concepts:
-        parts.append(f"both concern {', '.join(m.shared_concepts[:3])}")
+        parts.append(msg("both concern {what}", what=", ".join(m.shared_concepts[:3])))
     elif m.uses:
-        parts.append(f"a typical use: {m.uses[0]}")
+        parts.append(msg("a typical use: {use}", use=m.uses[0]))
     elif m.shared_terms:
-        parts.append(f"shared terms: {', '.join(m.shared_terms[:3])}")
+        parts.append(msg("shared terms: {terms}", terms=", ".join(m.shared_terms[:3])))
     if m.km is not None:
-        parts.append(f"about {m.km:.0f} km apart" if rough else f"{m.km:.0f} km apart")
+        parts.append(msg("about {km} km apart", km=Num(m.km, 0)) if rough else msg("{km} km apart", km=Num(m.km, 0)))
     q_o, u_o, read_o = stream_amount(offer)   # structured, else what the text states
     q_n, u_n, read_n = stream_amount(need)
     if q_o and q_n and u_o == u_n:
-        about = "about " if rough else ""
-        parts.append(f"{about}{q_o:,.6g} {u_o} offered for {about}{q_n:,.6g} needed")
+        amounts = {"offered": _amount(q_o), "unit": Code(u_o), "needed": _amount(q_n)}
+        parts.append(msg("about {offered} {unit} offered for about {needed} needed", **amounts) if rough else
+                     msg("{offered} {unit} offered for {needed} needed", **amounts))
         if not rough:   # say how a figure was read from the text, with any assumption
-            parts.extend(f"{side} read from the text, {q.note}" for side, q in (("offer", read_o), ("need", read_n)) if q)
+            if read_o:
+                parts.append(msg("offer read from the text, {note}", note=read_o.note))
+            if read_n:
+                parts.append(msg("need read from the text, {note}", note=read_n.note))
     if m.level_from and m.components["uplift"] > 0:
-        parts.append(f"moves the stream from {m.level_from} to {m.level_to}")
+        parts.append(msg("moves the stream from {a} to {b}", a=Code(m.level_from), b=Code(m.level_to)))
     if m.hazardous:
-        parts.append("CAUTION: hazardous waste code")
-    return "; ".join(parts) + "."
+        parts.append(msg("CAUTION: hazardous waste code"))
+    return join([join(parts), "."], "")

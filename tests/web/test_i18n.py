@@ -46,7 +46,8 @@ def csrf(c, url: str) -> str:
 def test_every_message_in_the_sources_has_a_danish_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "web/babel.cfg", "-k", "N_", "-k", "msg",
-                    "--no-location", "-o", str(pot), "web", "matchmaker/typed.py", "matchmaker/io/validate.py"],
+                    "--no-location", "-o", str(pot), "web", "matchmaker/typed.py", "matchmaker/io/validate.py",
+                    "matchmaker/programmes/rules.py", "matchmaker/programmes/criteria.py", "matchmaker/matching/explain.py"],
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
@@ -176,3 +177,18 @@ def test_chain_exports_open_in_danish_excel(app):
     ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("section", "from", "to") and isinstance(rows[1][5], float)
+
+
+def test_rule_reasons_and_match_sentences_are_danish_on_danish_pages(app):
+    """Reasons come from the domain as msg() texts: Danish words and Danish numbers on a Danish page,
+    the same English text in the CLI (str), and the 'warning' status has its label."""
+    from matchmaker.programmes.rules import WARN, CheckResult
+    from web.labels import LABELS
+    fac = danish(app, "fac")
+    text = visible(fac.get("/chains/custom?members=K1&members=B1&budget_dkk=400.000").get_data(as_text=True))
+    assert "ingen hovedansøger valgt" in text and "no lead applicant" not in text
+    assert "mangler hvilken forordning (forventet: Generel)" in text      # a code inside a reason gets its name
+    assert "økonomisk(e) partner(e)" in text and "economic partner(s)" not in text
+    assert "ca. DKK 100.000 pr. virksomhed" in text                         # Danish grouping inside a reason
+    assert "kan forsyne" in visible(fac.get("/streams/S2").get_data(as_text=True))
+    assert CheckResult("x", WARN, "").status in LABELS
