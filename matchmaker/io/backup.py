@@ -34,8 +34,10 @@ from matchmaker.store import (
     kpi_entries,
     matches,
     metadata,
+    notifications,
     organisations,
     pending_changes,
+    saved_searches,
     streams,
     users,
 )
@@ -43,7 +45,8 @@ from matchmaker.store import (
 # Kept verbatim (password hashes stay hashes); restored after the organisations and streams they refer to.
 EXTRA_TABLES = {"users": users, "introductions": introductions, "audit": audit, "cases": cases, "case_members": case_members,
                 "case_links": case_links, "case_elements": case_elements, "case_events": case_events, "kpi_entries": kpi_entries,
-                "feedback": feedback, "pending_changes": pending_changes}
+                "feedback": feedback, "pending_changes": pending_changes, "notifications": notifications,
+                "saved_searches": saved_searches}
 
 FORMAT = "matchmaker-backup"
 
@@ -145,7 +148,8 @@ def restore(store: Store, path: Path, replace: bool = False,
     records = json.dumps({"organisations": doc.get("organisations", []), "streams": doc.get("streams", [])})
     with store.transaction() as conn:
         if replace:
-            for table in (pending_changes, feedback, kpi_entries, case_events, case_elements, case_links, case_members, cases,
+            for table in (saved_searches, notifications,
+                          pending_changes, feedback, kpi_entries, case_events, case_elements, case_links, case_members, cases,
                           audit, introductions, users, matches, streams, organisations):
                 conn.execute(delete(table))
         report = import_files(store, [], uploads={Path(path).name + ".json": records.encode("utf-8")}, conn=conn)
