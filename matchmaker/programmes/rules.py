@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 
 from matchmaker.chains.impact import LinkImpact
 from matchmaker.errors import ConfigError, NotFound
-from matchmaker.i18n import Code, Num, join, msg
+from matchmaker.i18n import N_, Code, Num, join, msg
 from matchmaker.model import SECTORS, Organisation, Stream
 from matchmaker.paths import DATA_DIR
 from matchmaker.reference import postcodes
@@ -34,10 +34,6 @@ SME_MAX_BALANCE_EUR = 43_000_000
 NON_ECONOMIC_KINDS = ("knowledge_institution", "cluster", "business_hub", "public_body")
 SCORE_KEYS = ("circular_focus", "commercial_investment", "maturity")
 OVERRIDABLE = ("primary_production", "theme")  # decisions a facilitator may take with a reason
-KNOWN_KEYS = {"id", "name", "model", "source", "duration_months", "sectors", "min_economic_partners",
-              "lead_must_be_sme", "exclude_primary_production", "de_minimis_ceiling_eur",
-              "de_minimis_declaration_max_age_days", "exclude_in_difficulty", "budget_dkk", "max_aid_intensity",
-              "grant_per_firm_guide_dkk", "investment", "dkk_per_eur", "tracks", "capacity", "flows"}
 COMMON_DIR = DATA_DIR / "programmes" / "common"
 
 
@@ -67,6 +63,10 @@ class Programme:
     @property
     def min_link_score(self) -> float | None:
         return (self.flows or {}).get("min_link_score")
+
+
+# a programme file may hold exactly the Programme's fields
+KNOWN_KEYS = frozenset(f.name for f in fields(Programme))
 
 
 @dataclass
@@ -359,11 +359,11 @@ def check_de_minimis(app: Application, prog: Programme) -> CheckResult:
         expected = table["primary_producer_regulation"].get(primary_kind(f) or "", "general")
         reg = f.de_minimis_regulation
         if reg is None:
-            missing.append(msg("which regulation (expected {expected})", expected=expected))
+            missing.append(msg("which regulation (expected {expected})", expected=Code(expected)))
         elif reg not in regs:
             missing.append(msg("a known regulation (got {reg!r})", reg=reg))
         elif reg != expected:
-            missing.append(msg("a declaration under the {expected} regulation (declared under {reg})", expected=expected, reg=reg))
+            missing.append(msg("a declaration under the {expected} regulation (declared under {reg})", expected=Code(expected), reg=Code(reg)))
         declared = _declared(f)
         if declared is None:
             missing.append(msg("the declaration's date"))
@@ -410,8 +410,8 @@ def check_grant_split(app: Application, prog: Programme) -> CheckResult:
     ok = abs(total - app.grant_dkk) < 1.0
     missing = sorted(firms - set(app.grants_dkk))
     note = msg("no grant for {ids}", ids=_names(missing)) if missing else ""
-    sentence = ("per-firm grants add up to DKK {total}, equal to the case grant DKK {grant}" if ok else
-                "per-firm grants add up to DKK {total}, not the case grant DKK {grant}")
+    sentence = (N_("per-firm grants add up to DKK {total}, equal to the case grant DKK {grant}") if ok else
+                N_("per-firm grants add up to DKK {total}, not the case grant DKK {grant}"))
     return CheckResult("grant_split", PASS if ok else FAIL,
                        join([msg(sentence, total=_money(total), grant=_money(app.grant_dkk)), note]))
 
@@ -568,7 +568,7 @@ def check_budget(app: Application, prog: Programme) -> list[CheckResult]:
             status = PASS if ok else WARN if window.get("approximate") else FAIL
             level = (msg("(written 'at the level of': a guide the facilitator may accept with a reason)")
                      if window.get("approximate") and not ok else "")
-            sentence = "budget DKK {budget} inside DKK {lo}-{hi}" if ok else "budget DKK {budget} outside DKK {lo}-{hi}"
+            sentence = N_("budget DKK {budget} inside DKK {lo}-{hi}") if ok else N_("budget DKK {budget} outside DKK {lo}-{hi}")
             out.append(CheckResult("budget_window", status, prefixed(join([
                 msg(sentence, budget=_money(app.budget_dkk), lo=_money(lo), hi=_money(hi)), level], " "))))
     if cap is not None:
@@ -590,8 +590,8 @@ def check_budget(app: Application, prog: Programme) -> list[CheckResult]:
         else:
             over = {n: g for n, g in grants.items() if g > guide}
             detail = join((msg("{name} DKK {grant}", name=n, grant=_money(g)) for n, g in grants.items()), ", ")
-            sentence = ("grant per firm ({detail}) above the guide of about DKK {guide}" if over else
-                        "grant per firm ({detail}) within the guide of about DKK {guide}")
+            sentence = (N_("grant per firm ({detail}) above the guide of about DKK {guide}") if over else
+                        N_("grant per firm ({detail}) within the guide of about DKK {guide}"))
             out.append(CheckResult("grant_per_firm", WARN if over else PASS, join([
                 msg(sentence, detail=detail, guide=_money(guide)),
                 msg("a guide, not a cap: the purpose is to find the partners") if over else ""])))
@@ -620,9 +620,9 @@ def check_investment(app: Application, prog: Programme) -> list[CheckResult]:
     if not rules:
         return []
     out = []
-    for attr, key, sentence in (("employees", "min_employees", "at least {need} full-time employees per firm"),
+    for attr, key, sentence in (("employees", "min_employees", N_("at least {need} full-time employees per firm")),
                                 ("closed_financial_years", "min_closed_financial_years",
-                                 "at least {need} closed financial years per firm")):
+                                 N_("at least {need} closed financial years per firm"))):
         need = rules[key]
         missing = [f.name for f in app.firms if getattr(f, attr) is None]
         short = [f"{f.name} ({Num(getattr(f, attr))})" for f in app.firms
