@@ -5,6 +5,7 @@ Who sees which case is decided by matchmaker.trust.cases_access."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from matchmaker.errors import MatchmakerError, ValidationFailed
 from matchmaker.programmes import cases as C
@@ -16,6 +17,7 @@ from matchmaker.trust import cases_access
 from .auth import viewer
 from .caseguard import actor, staff_only
 from .helpers import services
+from .i18n import translate
 
 bp = Blueprint("cases", __name__)
 
@@ -120,11 +122,11 @@ def advance(case_id: int):
     try:
         C.advance(services().store, actor(), case_id, _change())
     except ValidationFailed as exc:
-        return _render_case(case_id, "nothing was changed", [str(p) for p in exc.problems], 422)
+        return _render_case(case_id, gettext("nothing was changed"), [str(p) for p in exc.problems], 422)
     except MatchmakerError as exc:
         if exc.status == 404:
             raise
-        return _render_case(case_id, f"nothing was changed: {exc}", status=400)
+        return _render_case(case_id, gettext("nothing was changed: %(why)s", why=translate(exc.args[0] if exc.args else exc)), status=400)
     return redirect(url_for("cases.case_page", case_id=case_id))
 
 
@@ -152,7 +154,7 @@ def edit(case_id: int):
     try:
         C.update_case(services().store, actor(), case_id, changes)
     except ValidationFailed as exc:
-        return _render_case(case_id, "nothing was changed", [str(p) for p in exc.problems], 422)
+        return _render_case(case_id, gettext("nothing was changed"), [str(p) for p in exc.problems], 422)
     return redirect(url_for("cases.case_page", case_id=case_id))
 
 

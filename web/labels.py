@@ -49,6 +49,8 @@ LABELS: dict[str, str] = {
     "general": N_("General"), "agriculture": N_("Agriculture"), "fisheries": N_("Fisheries"),
     "commercial_investment": N_("Commercial investment"), "maturity": N_("Maturity"), "met": N_("met"),
     "missing": N_("missing"),
+    # case tracks and decisions
+    "collaboration": N_("collaboration"), "investment": N_("investment"), "granted": N_("granted"), "rejected": N_("rejected"),
     # match score components
     "semantic": N_("meaning"), "lexical": N_("words"), "taxonomy": N_("material class"), "distance": N_("distance"),
     "quantity": N_("amount"), "uplift": N_("waste hierarchy"),

@@ -5,8 +5,10 @@ proposals that would close the largest gaps; the portfolio workbook; KPI figures
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from matchmaker.errors import MatchmakerError
+from matchmaker.i18n import N_
 from matchmaker.programmes.cases import enter_kpi, import_kpis, list_cases, manual_kpis
 from matchmaker.programmes.kpis import dashboard
 from matchmaker.programmes.portfolio import get_portfolio, portfolios
@@ -15,11 +17,12 @@ from matchmaker.programmes.workbook import workbook
 from . import svgcharts
 from .caseguard import actor, staff_only
 from .helpers import services
+from .i18n import label, locale
 
 bp = Blueprint("programme", __name__)
 
-SERIES = [("value_chains", "value chains"), ("firms_in_matchmaking", "firms in matchmaking"),
-          ("firms_supported", "firms supported"), ("feasibility_firms", "feasibility firms")]
+SERIES = [("value_chains", N_("value chains")), ("firms_in_matchmaking", N_("firms in matchmaking")),
+          ("firms_supported", N_("firms supported")), ("feasibility_firms", N_("feasibility firms"))]
 
 
 def board(programme_id: str, with_proposals: bool = True) -> dict:
@@ -44,11 +47,17 @@ def programmes_page():
 @staff_only
 def dashboard_page(programme_id: str):
     data = board(programme_id)
-    charts = {"kpis": svgcharts.progress(data["kpis"]),
-              "phase": svgcharts.bars(data["breakdowns"]["phase"], "cases", "label", "phase"),
-              "sector": svgcharts.bars(data["breakdowns"]["sector"], "cases", name="sector"),
-              "region": svgcharts.bars(data["breakdowns"]["region"], "cases", name="region"),
-              "series": svgcharts.lines(data["series"], SERIES)}
+    danish = locale() == "da"   # chart texts in the page's language; the data keeps its keys
+    kpis = [{**k, "label": k.get("label_da") or k["label"]} if danish else k for k in data["kpis"]]
+    phases = [{**r, "label": gettext(r["label"])} for r in data["breakdowns"]["phase"]]
+    sectors = [{**r, "label": label(r["key"])} for r in data["breakdowns"]["sector"]]
+    charts = {"kpis": svgcharts.progress(kpis, title=gettext("KPIs against targets"), first_report=gettext("first report")),
+              "phase": svgcharts.bars(phases, "cases", "label", "phase", title=gettext("Cases by phase")),
+              "sector": svgcharts.bars(sectors, "cases", "label", name="sector", title=gettext("Cases by sector")),
+              "region": svgcharts.bars(data["breakdowns"]["region"], "cases", name="region",
+                                       title=gettext("Cases by region (of the lead)")),
+              "series": svgcharts.lines(data["series"], [(k, gettext(t)) for k, t in SERIES],
+                                        title=gettext("quarterly series"))}
     manual = manual_kpis(get_portfolio(programme_id))
     return render_template("programme/dashboard.html", board=data, charts=charts, manual=manual, message=request.args.get("saved"))
 

@@ -19,13 +19,14 @@ def _fmt(x: float | None) -> str:
     return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.1f}"
 
 
-def progress(kpis: list[dict], width: int = 720) -> Markup:
-    """One bar per KPI: actual against target, with a tick at the figure first reported."""
+def progress(kpis: list[dict], width: int = 720, title: str = "KPIs against targets",
+             first_report: str = "first report") -> Markup:
+    """One bar per KPI: actual against target, with a tick at the figure first reported (texts in the page's language)."""
     row, left, right = 40, 300, 120
     inner = width - left - right
     height = row * len(kpis) + 10
     parts = [f'<svg class="chart" data-chart="kpis" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="KPIs against targets" xmlns="http://www.w3.org/2000/svg">']
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']
     for i, k in enumerate(kpis):
         y = 6 + i * row
         target = k["target"] or 0
@@ -39,20 +40,20 @@ def progress(kpis: list[dict], width: int = 720) -> Markup:
         if k.get("reported") is not None and target:
             x = left + inner * min(1.0, k["reported"] / target)
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 22}" stroke="#222" stroke-width="2">'
-                         f'<title>first report: {escape(_fmt(k["reported"]))}</title></line>')
+                         f'<title>{escape(first_report)}: {escape(_fmt(k["reported"]))}</title></line>')
         parts.append(f'<text x="{left + inner + 6}" y="{y + 16}" font-size="12">{escape(_fmt(actual))} / {escape(_fmt(target))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def bars(rows: list[dict], value: str, label: str = "key", name: str = "", width: int = 420) -> Markup:
+def bars(rows: list[dict], value: str, label: str = "key", name: str = "", width: int = 420, title: str = "") -> Markup:
     """Horizontal bars of `value` per row."""
     row, left = 24, 170
     inner = width - left - 50
     top = max([r[value] for r in rows] + [1])
     height = row * len(rows) + 6
     parts = [f'<svg class="chart" data-chart="{escape(name)}" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(name)}" xmlns="http://www.w3.org/2000/svg">']
+             f'aria-label="{escape(title or name)}" xmlns="http://www.w3.org/2000/svg">']
     for i, r in enumerate(rows):
         y = 3 + i * row
         w = inner * r[value] / top
@@ -64,7 +65,8 @@ def bars(rows: list[dict], value: str, label: str = "key", name: str = "", width
     return Markup("".join(parts))
 
 
-def lines(series: list[dict], keys: list[tuple[str, str]], name: str = "quarters", width: int = 720, height: int = 260) -> Markup:
+def lines(series: list[dict], keys: list[tuple[str, str]], name: str = "quarters", width: int = 720, height: int = 260,
+          title: str = "quarterly series") -> Markup:
     """One line per key over the quarters, with a y axis from zero and the quarter labels."""
     left, bottom, top_pad, right = 50, 40, 12, 150
     inner_w, inner_h = width - left - right, height - bottom - top_pad
@@ -75,7 +77,7 @@ def lines(series: list[dict], keys: list[tuple[str, str]], name: str = "quarters
         return left + inner_w * i / n, top_pad + inner_h * (1 - (v or 0) / top)
 
     parts = [f'<svg class="chart" data-chart="{escape(name)}" data-quarters="{len(series)}" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="quarterly series" xmlns="http://www.w3.org/2000/svg">']
+             f'width="100%" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']
     for frac in (0, 0.5, 1):
         y = top_pad + inner_h * (1 - frac)
         parts.append(f'<line x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from matchmaker.chains.impact import link_impact
 from matchmaker.errors import MatchmakerError, NotFound, Problem, ValidationFailed
+from matchmaker.i18n import N_
 from matchmaker.model import Organisation, Stream
 from matchmaker.programmes import lifecycle
 from matchmaker.programmes.portfolio import Portfolio, get_portfolio, parse_date
@@ -29,13 +30,13 @@ from matchmaker.store import Store, case_elements, case_events, case_links, case
 from matchmaker.trust.audit import log, now
 
 ROLES = ("lead", "economic_partner", "knowledge_partner", "off_taker")
-ROLE_LABELS = {"lead": "lead applicant", "economic_partner": "economic partner", "knowledge_partner": "knowledge partner",
-               "off_taker": "off-taker"}
+ROLE_LABELS = {"lead": N_("lead applicant"), "economic_partner": N_("economic partner"),
+               "knowledge_partner": N_("knowledge partner"), "off_taker": N_("off-taker")}
 ECONOMIC_ROLES = ("lead", "economic_partner", "off_taker")
 ELEMENT_KINDS = ("take_back", "data_platform", "design", "service", "product_development", "test_demonstration", "other")
-ELEMENT_LABELS = {"take_back": "take-back scheme", "data_platform": "data platform", "design": "design work",
-                  "service": "service", "product_development": "product development",
-                  "test_demonstration": "test and demonstration", "other": "other"}
+ELEMENT_LABELS = {"take_back": N_("take-back scheme"), "data_platform": N_("data platform"), "design": N_("design work"),
+                  "service": N_("service"), "product_development": N_("product development"),
+                  "test_demonstration": N_("test and demonstration"), "other": N_("other")}
 INNOVATION_KINDS = ("product_development", "test_demonstration")
 NUMBER = re.compile(r"^[A-ZÆØÅ]{1,4}\d{1,5}$")
 EDITABLE = ("title", "notes", "budget_dkk", "grant_dkk", "public", "sector", "elements")

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from matchmaker.errors import MatchmakerError
+from matchmaker.i18n import N_
 from matchmaker.programmes.portfolio import Portfolio, parse_date
 
 PHASES = ("proposed", "partners_contacted", "clarification", "feasibility_done", "application", "decision",
           "running", "completed", "dropped")
-PHASE_LABELS = {"proposed": "proposed", "partners_contacted": "partners contacted", "clarification": "clarification",
-                "feasibility_done": "feasibility check done", "application": "application", "decision": "decision",
-                "running": "running", "completed": "completed", "dropped": "dropped"}
+PHASE_LABELS = {"proposed": N_("proposed"), "partners_contacted": N_("partners contacted"), "clarification": N_("clarification"),
+                "feasibility_done": N_("feasibility check done"), "application": N_("application"), "decision": N_("decision"),
+                "running": N_("running"), "completed": N_("completed"), "dropped": N_("dropped")}
 CLOSED = ("completed", "dropped")
 NEXT = {
     "proposed": ("partners_contacted",),

@@ -21,7 +21,9 @@ PROG = "vaerdikaedeafklaring"
 ENGLISH_UI = ["Find partners", "Organisations", "Log in", "Log out", "Filter", "Quantity", "Eligibility", "Save",
               "Who can use", "any kind", "Proposed value chains", "Introductions", "Audit log", "Network",
               "Employees", "Sector", "Region</th>", "offer this", "need this", "Postcode", "Edit this stream",
-              "No matches", "Skip to the content", "Demo data is invented", "Re-check", "Flows and impact"]
+              "No matches", "Skip to the content", "Demo data is invented", "Re-check", "Flows and impact",
+              "Value-chain cases", "KPIs against targets", "Deadlines", "Breakdowns", "Save as case", "no cases you may see",
+              "Enter a figure", "Application rounds", "Per quarter", "quarterly series"]
 
 
 def danish(app, username: str | None = None):
@@ -47,7 +49,8 @@ def test_every_message_in_the_sources_has_a_danish_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "web/babel.cfg", "-k", "N_", "-k", "msg",
                     "--no-location", "-o", str(pot), "web", "matchmaker/typed.py", "matchmaker/io/validate.py",
-                    "matchmaker/programmes/rules.py", "matchmaker/programmes/criteria.py", "matchmaker/matching/explain.py"],
+                    "matchmaker/programmes/rules.py", "matchmaker/programmes/criteria.py", "matchmaker/matching/explain.py",
+                    "matchmaker/programmes/lifecycle.py", "matchmaker/programmes/cases.py"],
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
@@ -78,7 +81,8 @@ def test_danish_by_default_and_the_switch_is_remembered(app):
 def test_danish_pages_carry_no_english_interface_words(app):
     fac, cups = danish(app, "fac"), danish(app, "cups")
     pages = {fac: ["/", "/?text=kaffegrums&quantity=40", "/orgs", "/orgs/B1", "/streams/S2", "/network", f"/chains?programme={PROG}",
-                   "/introductions", "/import", "/audit", "/chains/custom?members=K1&members=B1&budget_dkk=400.000"],
+                   "/introductions", "/import", "/audit", "/chains/custom?members=K1&members=B1&budget_dkk=400.000",
+                   "/programme/closing-loops", "/cases?programme=closing-loops", "/cases/new?programme=closing-loops"],
              cups: ["/streams/S2/edit", "/orgs/B1/edit", "/streams/S2"]}
     for client, urls in pages.items():
         for url in urls:
