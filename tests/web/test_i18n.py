@@ -196,3 +196,15 @@ def test_rule_reasons_and_match_sentences_are_danish_on_danish_pages(app):
     assert "ca. DKK 100.000 pr. virksomhed" in text                         # Danish grouping inside a reason
     assert "kan forsyne" in visible(fac.get("/streams/S2").get_data(as_text=True))
     assert CheckResult("x", WARN, "").status in LABELS
+
+
+def test_a_case_page_and_the_case_list_are_danish(app):
+    from matchmaker.programmes import cases as C
+    case = C.create_case(app.extensions["matchmaker"].store, "fac", "closing-loops", "Kopper af kaffegrums",
+                         [("B1", "lead"), ("K1", "economic_partner")], [("S1", "S2")])
+    fac = danish(app, "fac")
+    for url in (f"/cases/{case.id}", "/cases?programme=closing-loops"):
+        text = visible(fac.get(url).get_data(as_text=True))
+        assert [w for w in ENGLISH_UI + ["Members", "Change the phase", "History", "lead applicant", "proposed"] if w in text] == [], url
+    text = visible(fac.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "Medlemmer" in text and "foreslået" in text and "hovedansøger" in text.lower()
