@@ -1,6 +1,6 @@
 """Approximate nearest neighbours (a script, not a test): prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/ann.py [--compare 100000] [--sizes 100000,1000000] [--hybrid 10000]
+    .venv/bin/python benchmarks/ann.py [--compare 100000] [--sizes 100000,1000000] [--hybrid 50000]
 
 Vectors are simulated from real texts as in benchmarks/scale.py: the titles and descriptions of
 data/demo/streams.csv and data/benchmark/*/streams.csv embedded with the default model (cached),
@@ -13,8 +13,9 @@ small noise. Queries are 200 further vectors drawn the same way (not in the inde
 2. --sizes: the chosen library (faiss-cpu, matchmaker/matching/ann.py) at each size, same figures,
    plus recall and mean latency at two other search expansions.
 3. --hybrid N: a MatchIndex of N recombined streams queried per stream with the approximate
-   candidates (ann.CANDIDATES, then the full hybrid score) against the exact path: recall@10 of
-   the hybrid top-10 lists and the query latency of both.
+   candidates (then the full hybrid score) against the exact path: recall@10 of the hybrid
+   top-10 lists and the query latency of both, for 200 candidates by embedding only, and 200, 500
+   and 1000 (what the matcher uses) by embedding and by LSA text vector each.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray, sweep: bool =
             lat.append((time.perf_counter() - t0) * 1000)
         lat = lat[20:]  # warm
         out[f"k{k}_p50_ms"], out[f"k{k}_p95_ms"] = statistics.median(lat), float(np.percentile(lat, 95))
-    for ef in (128, 512) if sweep else ():  # the recall/latency trade of the search expansion
+    for ef in (128, 256) if sweep else ():  # the recall/latency trade of the search expansion
         index.expansion_search = ef
         found = index.search(q, 10)
         t0 = time.perf_counter()
@@ -168,7 +169,12 @@ HEADER = (f"| library | vectors | recall@10 | build s | memory MB | k=10 p50/p95
           "|---|---|---|---|---|---|---|")
 
 
-def hybrid(n: int) -> None:
+def hybrid(n: int, configs: list[tuple[int, bool]]) -> None:
+    from dataclasses import replace
+
+    from scipy import sparse
+
+    from matchmaker.matching import ann as ann_module
     from matchmaker.matching.concepts import default_vocabulary
     from matchmaker.matching.index import MatchIndex
     from matchmaker.matching.weights import current_weights
@@ -183,30 +189,46 @@ def hybrid(n: int) -> None:
     approx.__dict__.update(exact.__dict__, approximate=True, _search={})
     rng = random.Random(5)
     picks = [rng.choice(streams).id for _ in range(220)]
-    for side in ("offer", "need"):  # build both graphs before timing
-        approx.match_stream(next(s.id for s in streams if s.direction == side), top=10)
-    hits, lat_e, lat_a = [], [], []
+    want, lat_e = {}, []
     for sid in picks:
         t0 = time.perf_counter()
-        want = [m.other(sid) for m in exact.match_stream(sid, top=10)]
+        want[sid] = [m.other(sid) for m in exact.match_stream(sid, top=10)]
         lat_e.append((time.perf_counter() - t0) * 1000)
+    lat_e = lat_e[20:]
+    print(f"hybrid at {n} streams: exact query p50/p95 {statistics.median(lat_e):.0f}/{np.percentile(lat_e, 95):.0f} ms",
+          flush=True)
+    for candidates, lexical in configs:
+        ann_module.CANDIDATES = candidates
+        approx = MatchIndex.__new__(MatchIndex)  # the same features, only the query path differs
+        approx.__dict__.update(exact.__dict__, approximate=True, _search={})
+        if not lexical:  # embeddings only: hide the dense text vectors from the candidate search
+            approx.offers = replace(approx.offers, tfidf=sparse.csr_matrix(approx.offers.tfidf))
+            approx.needs = replace(approx.needs, tfidf=sparse.csr_matrix(approx.needs.tfidf))
         t0 = time.perf_counter()
-        got = [m.other(sid) for m in approx.match_stream(sid, top=10)]
-        lat_a.append((time.perf_counter() - t0) * 1000)
-        if want:
-            hits.append(len(set(want) & set(got)) / len(want))
-    lat_e, lat_a = lat_e[20:], lat_a[20:]
-    print(f"hybrid top-10 recall (approximate candidates, k={CANDIDATES}, vs exact) at {n} streams: "
-          f"{np.mean(hits):.4f} over {len(hits)} stream queries; exact p50/p95 {statistics.median(lat_e):.0f}/"
-          f"{np.percentile(lat_e, 95):.0f} ms, approximate p50/p95 {statistics.median(lat_a):.0f}/"
-          f"{np.percentile(lat_a, 95):.0f} ms", flush=True)
+        for side in ("offer", "need"):  # build the graphs before timing
+            approx.match_stream(next(s.id for s in streams if s.direction == side), top=10)
+        build = time.perf_counter() - t0
+        hits, lat_a = [], []
+        for sid in picks:
+            t0 = time.perf_counter()
+            got = [m.other(sid) for m in approx.match_stream(sid, top=10)]
+            lat_a.append((time.perf_counter() - t0) * 1000)
+            if want[sid]:
+                hits.append(len(set(want[sid]) & set(got)) / len(want[sid]))
+        lat_a = lat_a[20:]
+        print(f"  candidates {candidates} by embedding{' and LSA text vector' if lexical else ' only'}: "
+              f"hybrid top-10 recall {np.mean(hits):.4f} over {len(hits)} stream queries, graphs built in {build:.0f} s, "
+              f"query p50/p95 {statistics.median(lat_a):.0f}/{np.percentile(lat_a, 95):.0f} ms", flush=True)
+    ann_module.CANDIDATES = CANDIDATES
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--compare", type=int, default=100_000)
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--hybrid", type=int, default=10_000)
+    parser.add_argument("--hybrid", type=int, default=50_000)
+    parser.add_argument("--candidates", default="200e,200,500,1000",
+                        help="candidate counts per vector kind; 'e' = by embedding only")
     args = parser.parse_args()
     if args.compare:
         v, q = vectors(args.compare, 1), vectors(QUERIES, 2)
@@ -224,7 +246,7 @@ def main() -> None:
         show("faiss-cpu (ann.py)", n, measure(Chosen, v, q, truth, sweep=True))
         del v
     if args.hybrid:
-        hybrid(args.hybrid)
+        hybrid(args.hybrid, [(int(c.rstrip("e")), not c.endswith("e")) for c in args.candidates.split(",")])
 
 
 if __name__ == "__main__":

@@ -21,11 +21,13 @@ import numpy as np
 
 from matchmaker.settings import settings
 
-CANDIDATES = 200  # embedding-nearest candidates scored fully per query; recall measured in benchmarks/ann.py
-# HNSW parameters (benchmarks/ann.py): recall@10 of the embedding neighbours >= 0.98 at 100k
+CANDIDATES = 1000  # nearest candidates per vector kind scored fully per query (benchmarks/ann.py: 200 gave
+#                    hybrid top-10 recall 0.959 at 50k streams, 500 gave 0.976)
+# HNSW parameters (benchmarks/ann.py): at 1M vectors efSearch 256 found 0.979 of the exact
+# neighbours' top-10, 512 found 0.985 at about 1 ms a query
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 256
+EXPANSION_SEARCH = 512
 
 
 class NeighbourSearch(Protocol):

@@ -10,7 +10,7 @@ import numpy as np
 
 from matchmaker import reference
 from matchmaker.errors import MatchmakerError, NotFound
-from matchmaker.matching.ann import CANDIDATES, NeighbourSearch, neighbour_search
+from matchmaker.matching import ann
 from matchmaker.matching.concepts import Vocabulary, default_vocabulary
 from matchmaker.matching.danish import language_of, tokens
 from matchmaker.matching.embedding import Embedder
@@ -63,7 +63,7 @@ class MatchIndex:
         self.orgs = {o.id: o for o in orgs}
         # single queries: None = approximate candidates from settings().ann_min_streams streams (ann.py)
         self.approximate = approximate
-        self._search: dict[str, NeighbourSearch] = {}
+        self._search: dict[tuple[str, str], ann.NeighbourSearch] = {}
         # (lat, lon) of organisations without a Danish postcode (e.g. the benchmark's foreign firms)
         self.sites = dict(sites or {})
         self._names = {o.id: o.name for o in orgs}
@@ -255,19 +255,26 @@ class MatchIndex:
 
     def _candidates(self, side: str, one: StreamFeatures, top: int) -> tuple[np.ndarray, StreamFeatures]:
         """The store rows and features a single query scores: the whole other side, or on a large
-        store (or when forced) its embedding-nearest CANDIDATES from the approximate index, which
-        the full hybrid score then ranks."""
+        store (or when forced) the union of its ann.CANDIDATES nearest by embedding and nearest
+        by the LSA text vector (dense above LSA_ABOVE streams), each from an approximate index;
+        the full hybrid score then ranks them. The text vector matters: by embedding alone the
+        hybrid top-10 was found only 86% of the time at 50k streams (benchmarks/ann.py)."""
         feats, rows = (self.needs, self.need_rows) if side == "needs" else (self.offers, self.offer_rows)
-        want = max(CANDIDATES, 20 * top)
+        want = max(ann.CANDIDATES, 20 * top)
         approximate = getattr(self, "approximate", None)  # indexes pickled before this attribute
         if approximate is None:
             approximate = len(self.streams) >= settings().ann_min_streams
         if not approximate or len(rows) <= want:
             return rows, feats
         searches = self.__dict__.setdefault("_search", {})
-        if side not in searches:  # built on the first query of a side, then kept in memory
-            searches[side] = neighbour_search(feats.emb, approximate=True)
-        pick = np.sort(searches[side].search(one.emb, want)[0])
+        picks = []
+        for name, vectors, query in (("emb", feats.emb, one.emb), ("lex", feats.tfidf, one.tfidf)):
+            if not isinstance(vectors, np.ndarray):  # sparse TF-IDF on smaller stores: embeddings only
+                continue
+            if (side, name) not in searches:  # built on a side's first query, then kept in memory
+                searches[(side, name)] = ann.neighbour_search(vectors, approximate=True)
+            picks.append(searches[(side, name)].search(query, want)[0])
+        pick = np.unique(np.concatenate(picks))
         return rows[pick], feats.take(pick)
 
     def all_pairs(self, top: int = 10, block: int | None = None) -> dict[str, list[tuple[str, float]]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from matchmaker import settings as settings_module
-from matchmaker.matching.ann import CANDIDATES, ExactSearch, HnswSearch, neighbour_search
+from matchmaker.matching import ann
+from matchmaker.matching.ann import ExactSearch, HnswSearch, neighbour_search
 from matchmaker.matching.index import MatchIndex
 from matchmaker.matching.weights import MatchWeights
 from tests.matchmaker.test_scale import random_store
@@ -40,15 +41,16 @@ def test_switched_on_by_store_size(monkeypatch):
     assert not neighbour_search(v).approximate  # default: 50,000 streams
 
 
-def test_exact_and_approximate_queries_return_the_same_top_10(fake_embedder, vocab):
+def test_exact_and_approximate_queries_return_the_same_top_10(fake_embedder, vocab, monkeypatch):
+    monkeypatch.setattr(ann, "CANDIDATES", 200)  # a small store: fewer candidates than one side holds
     orgs, streams = random_store(1000)
     exact = MatchIndex(orgs, streams, fake_embedder, vocab, MatchWeights.default(), approximate=False)
     approx = MatchIndex(orgs, streams, fake_embedder, vocab, MatchWeights.default(), approximate=True)
-    assert min(len(approx.offers), len(approx.needs)) > 2 * CANDIDATES  # the index really narrows the field
+    assert min(len(approx.offers), len(approx.needs)) > 2 * ann.CANDIDATES  # the index really narrows the field
     for stream in streams[::10]:
         want = [(m.offer_id, m.need_id, m.score) for m in exact.match_stream(stream.id, top=10)]
         got = [(m.offer_id, m.need_id, m.score) for m in approx.match_stream(stream.id, top=10)]
         assert got == want, stream.id
-    assert set(approx._search) == {"offers", "needs"}  # the approximate path really ran
+    assert set(approx._search) == {("offers", "emb"), ("needs", "emb")}  # the approximate path really ran
     text = "spent coffee grounds kaffegrums from a roastery, about 40 t a year"
     assert [m.need_id for m in approx.match_text(text, "offer")] == [m.need_id for m in exact.match_text(text, "offer")]
