@@ -24,7 +24,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "MATCHMAKER_SECRET_KEY": ("", "session signing key (default: one kept in the store)"),
     "MATCHMAKER_SECURE_COOKIES": ("0", "1 to send the session cookie over HTTPS only"),
     "MATCHMAKER_PASSWORD": ("", "password for `matchmaker user add` instead of the prompt"),
-    "MATCHMAKER_ANN_MIN": ("50000", "streams from which nearest-neighbour search uses the approximate HNSW index instead of the exact product"),
+    "MATCHMAKER_ANN_MIN": ("100000", "streams from which a single query scores only the approximate HNSW index's "
+                           "candidates, not every stream (at 50k the exact query was faster: benchmarks/ann.py)"),
     "MATCHMAKER_THREADS": ("16", "`matchmaker serve`: worker threads answering requests"),
     "MATCHMAKER_CONNECTIONS": ("1000", "`matchmaker serve`: open connections accepted (keep-alive clients hold one each)"),
     "MATCHMAKER_BUSY_TIMEOUT": ("30", "seconds a write waits for another to finish before giving up (SQLite)"),
@@ -49,7 +50,7 @@ class Settings:
     cache_dir: Path
     secret_key: str | None
     secure_cookies: bool
-    ann_min_streams: int = 50_000
+    ann_min_streams: int = 100_000
     test_pg: str | None = None
     threads: int = 16
     connections: int = 1000
@@ -73,7 +74,7 @@ def _read() -> Settings:
         cache_dir=Path(env.get("MATCHMAKER_CACHE") or Path.home() / ".cache" / "matchmaker"),
         secret_key=env.get("MATCHMAKER_SECRET_KEY") or None,
         secure_cookies=env.get("MATCHMAKER_SECURE_COOKIES", "") not in ("", "0"),
-        ann_min_streams=int(env.get("MATCHMAKER_ANN_MIN") or 50_000),
+        ann_min_streams=int(env.get("MATCHMAKER_ANN_MIN") or 100_000),
         test_pg=env.get("MATCHMAKER_TEST_PG") or None,
         threads=int(env.get("MATCHMAKER_THREADS") or 16),
         connections=int(env.get("MATCHMAKER_CONNECTIONS") or 1000),

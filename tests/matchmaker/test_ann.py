@@ -38,7 +38,7 @@ def test_switched_on_by_store_size(monkeypatch):
     finally:
         monkeypatch.delenv("MATCHMAKER_ANN_MIN")
         settings_module.reload()
-    assert not neighbour_search(v).approximate  # default: 50,000 streams
+    assert not neighbour_search(v).approximate  # default: 100,000 streams
 
 
 def test_exact_and_approximate_queries_return_the_same_top_10(fake_embedder, vocab, monkeypatch):
