@@ -86,9 +86,11 @@ class HnswSearch:
         k = min(k, self.size)
         if k <= 0:
             return np.zeros((len(queries), 0), np.int64)
-        # an expansion below k would cap the results: widen it for long candidate lists
-        self.index.hnsw.efSearch = max(self.expansion_search, k)
-        keys = self.index.search(queries, k)[1].astype(np.int64)
+        import faiss
+        # an expansion below k would cap the results: widen it for long candidate lists; passed per
+        # call, not set on the shared index, so concurrent requests never race on it
+        params = faiss.SearchParametersHNSW(efSearch=max(self.expansion_search, k))
+        keys = self.index.search(queries, k, params=params)[1].astype(np.int64)
         short = (keys < 0).any(axis=1)
         if short.any():  # a graph may return fewer than asked (tiny stores): complete from the exact order
             exact = ExactSearch(self.index.reconstruct_n(0, self.size))
