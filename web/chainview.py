@@ -37,8 +37,7 @@ def _edited_chain(svc) -> Chain:
                        scores={"circular_focus": focus} if focus is not None else None)
     # partners changed and the money left as shown: split the grant again for the new number of firms
     if (add or remove) and grant == arg_float("grant_shown", 0, 1e10) and budget == arg_float("budget_shown", 0, 1e10):
-        firms_before = sum(svc.orgs[m].kind == "firm" for m in base.members if m in svc.orgs)
-        g.money_note = resplit_money(chain, rules.get_programme(programme_arg()), svc.orgs, firms_before)
+        g.money_note = resplit_money(chain, rules.get_programme(programme_arg()), svc.orgs, base.members)
     if chain.lead_id not in chain.members:
         chain.lead_id = None
     if not chain.members:
