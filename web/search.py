@@ -10,7 +10,7 @@ from matchmaker.matching.index import query_stream
 from matchmaker.model import MATERIALS, UNITS
 from matchmaker.trust import alerts
 from matchmaker.trust.access import top_visible
-from matchmaker.trust.introductions import asking_streams, can_request
+from matchmaker.trust.introductions import asking_streams, asks_from_search, can_request
 
 from .auth import acting_user, current_world, match_statuses, require, viewer
 from .helpers import arg_choice, arg_float, arg_int, services
@@ -62,7 +62,7 @@ def with_asking(form: dict, results: list[dict]) -> list[dict]:
     streams of the searched direction (the one that best matches the partner, first) and the
     partner; the rule is trust.introductions'."""
     v = viewer()
-    if v.role != "firm":
+    if not asks_from_search(v):
         return results
     world = current_world()
     own = asking_streams(v, world.streams, form["direction"])

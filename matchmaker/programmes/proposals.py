@@ -242,9 +242,10 @@ def why_proposed(p: Proposal, orgs: dict[str, Organisation], streams: dict[str, 
 
 
 def resplit_money(chain: Chain, prog: rules.Programme | None, orgs: dict[str, Organisation],
-                  firms_before: int) -> dict | None:
+                  members_before: list[str]) -> dict | None:
     """After partners change, the proposed money follows the new number of firms (the
     clarification grant is per firm): returns what changed, for a note, or None."""
+    firms_before = sum(orgs[m].kind == "firm" for m in members_before if m in orgs)
     firms_now = sum(orgs[m].kind == "firm" for m in chain.members if m in orgs)
     if prog is None or firms_now == firms_before:
         return None

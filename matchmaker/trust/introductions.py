@@ -359,6 +359,11 @@ def revealed_for(store: Store, viewer: Viewer) -> frozenset[str]:
     return frozenset()
 
 
+def asks_from_search(viewer: Viewer) -> bool:
+    """A firm user asks from search results for its own streams; staff ask from a stream's page."""
+    return viewer.role == "firm" and viewer.org_id is not None
+
+
 def asking_streams(viewer: Viewer, shown: dict, direction: str) -> list[str]:
     """The viewer's own streams it may ask an introduction for from a search in `direction`
     (a firm's offers when it offers, its needs when it needs); none for anyone else."""
