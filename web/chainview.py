@@ -12,6 +12,7 @@ from matchmaker.programmes.proposals import Proposal, evaluate_chain, resplit_mo
 
 from .exports import excel_csv
 from .helpers import arg_float, programme_arg, services
+from .i18n import translate
 
 
 def _edited_chain(svc) -> Chain:
@@ -90,5 +91,5 @@ def chain_rows(data: dict) -> list[list]:
                      " | ".join(imp["assumptions"])])
     for check in data["checks"]:
         rows.append(["check", check["rule"], check["status"], "", "", "", "", "", "", "", "", "", "", "", "",
-                     check["reason"]])
+                     translate(check["reason"])])   # the reader's language, as on the page
     return rows
