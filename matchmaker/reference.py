@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from matchmaker.errors import MatchmakerError
 from matchmaker.paths import REFERENCE_DIR
 
 
@@ -82,6 +83,19 @@ REGIONS = (
 def normalise_ewc(raw: str) -> str:
     """'02 01 06', '020106*' and '02.01.06' all become '020106'."""
     return "".join(ch for ch in raw if ch.isdigit())
+
+
+def search_codes(postcode: str | None, ewc: str | None) -> str | None:
+    """Check a searcher's postcode and EWC code; returns the EWC code normalised (or None).
+    One rule for the free-text search and the saved searches that repeat it."""
+    if postcode and postcode not in postcodes():
+        raise MatchmakerError(f"unknown Danish postcode {postcode!r}")
+    if not ewc:
+        return None
+    code = normalise_ewc(ewc)
+    if code not in ewc_codes():
+        raise MatchmakerError(f"unknown EWC code {code!r}")
+    return code
 
 
 def cvr_is_valid(cvr: str) -> bool:

@@ -194,12 +194,7 @@ class MatchIndex:
             raise MatchmakerError("direction must be 'offer' or 'need'")
         if not text.strip():
             raise MatchmakerError("describe the stream: the text is empty")
-        if postcode and postcode not in reference.postcodes():
-            raise MatchmakerError(f"unknown Danish postcode {postcode!r}")
-        if ewc:
-            ewc = reference.normalise_ewc(ewc)
-            if ewc not in reference.ewc_codes():
-                raise MatchmakerError(f"unknown EWC code {ewc!r}")
+        ewc = reference.search_codes(postcode, ewc)
         stream = query_stream(text, direction, ewc, quantity, unit, material)
         stream._postcode = reference.postcodes().get(postcode) if postcode else None  # type: ignore[attr-defined]
         text_only = None

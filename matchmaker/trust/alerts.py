@@ -64,12 +64,7 @@ def save_search(store: Store, actor: User, text: str, direction: str, postcode: 
         raise MatchmakerError(f"a saved search needs a description of 1 to {MAX_TEXT} characters")
     if direction not in DIRECTIONS:
         raise MatchmakerError("direction must be 'offer' or 'need'")
-    if postcode and postcode not in reference.postcodes():
-        raise MatchmakerError(f"unknown Danish postcode {postcode!r}")
-    if ewc:
-        ewc = reference.normalise_ewc(ewc)
-        if ewc not in reference.ewc_codes():
-            raise MatchmakerError(f"unknown EWC code {ewc!r}")
+    ewc = reference.search_codes(postcode, ewc)
     if unit and unit not in UNITS or material and material not in MATERIALS:
         raise MatchmakerError("unknown unit or material")
     if max_km is not None and not 0 < max_km <= 2000:

@@ -57,3 +57,18 @@ def client_for(app):
             login(c, username)
         return c
     return make
+
+
+@pytest.fixture
+def server(app):
+    """The app behind a real HTTP server on 127.0.0.1 (threads, like waitress): for the
+    browser tests and the tests that write from another process."""
+    import threading
+
+    from werkzeug.serving import make_server
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(5)

@@ -4,8 +4,6 @@ on a free loopback port. Skipped only where chromium is not installed (setup.sh 
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from urllib.parse import urlparse
 
 import pytest
@@ -13,23 +11,6 @@ import pytest
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(app):
-    from werkzeug.serving import make_server
-    port = free_port()
-    httpd = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    httpd.shutdown()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -26,21 +24,9 @@ PAGES = {"search": "/?text=Vi+har+40+tons+kaffegrums+om+%C3%A5ret&quantity=40", 
          "network": "/network", "edit": "/streams/S2/edit", "introductions": "/introductions"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def base(app):
-    from werkzeug.serving import make_server
-    port = free_port()
-    httpd = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    httpd.shutdown()
+def base(server):
+    return server
 
 
 @pytest.fixture

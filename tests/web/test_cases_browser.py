@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from matchmaker.programmes import portfolio as P
-from tests.web.test_browser import CHROMIUM, log_in, page, server  # noqa: F401 - fixtures
+from tests.web.test_browser import CHROMIUM, log_in, page  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
 

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-import pytest
-from werkzeug.serving import make_server
 
 from matchmaker.cli import cli
 from matchmaker.trust.access import neutral_id
 from matchmaker.trust.accounts import add_user
 
 from ..conftest import SMALL
-
-
-@pytest.fixture
-def server(app):
-    """The app behind a real HTTP server on 127.0.0.1 (threads, like waitress)."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
 
 
 def get(url: str) -> tuple[int, str]:
