@@ -491,7 +491,9 @@ def demo(no_serve: bool, host: str, port: int, db: str | None, model: str | None
     for prog in rules.programmes().values():
         found = propose(F, store.organisations(), store.streams(), prog)
         passing = sum(p.eligibility == "pass" for p in found)
-        click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check")
+        ready = sum(rules.ready_but_for_application(p.checks) for p in found)
+        click.echo(f"{prog.name}: {len(found)} candidate chains, {passing} pass every check, "
+                   f"{ready} more pass all but what only the application states (staff hours, investment, scores)")
     from matchmaker.programmes.demo_cases import load_demo_cases
     if all(o.invented for o in store.organisations() if o.kind == "firm") and (n := load_demo_cases(store)):
         click.echo(f"loaded {n} invented value-chain cases (data/demo/cases.json): dashboard at /programme/closing-loops")

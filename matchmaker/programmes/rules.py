@@ -733,6 +733,18 @@ def check(app: Application, prog: Programme) -> list[CheckResult]:
     return [_accepted(app, r) for r in results]
 
 
+# Checks only an application can answer: a proposal found in the data states no staff hours,
+# investment, scores or period, so these stay "unknown" until a facilitator fills them in.
+APPLICATION_INPUTS = frozenset({"staff_capacity", "investment_budget", "investment_scores", "scores_valid",
+                                "circular_focus", "production_equipment", "within_period"})
+
+
+def ready_but_for_application(results: list[CheckResult]) -> bool:
+    """Every check passes except those that wait for the application's own inputs."""
+    return all(r.status == PASS or r.status == UNKNOWN and r.rule in APPLICATION_INPUTS for r in results) \
+        and any(r.status == UNKNOWN for r in results)
+
+
 def overall(results: list[CheckResult]) -> str:
     statuses = {r.status for r in results}
     return FAIL if FAIL in statuses else UNKNOWN if UNKNOWN in statuses else PASS

@@ -394,3 +394,14 @@ def test_overall_is_fail_then_unknown_then_pass_and_warnings_stay_visible():
     assert rules.overall([rules.CheckResult("a", PASS, ""), rules.CheckResult("b", WARN, "")]) == PASS
     full = app(budget_dkk=500_000, grant_dkk=250_000)
     assert rules.overall(rules.check(full, CHECK)) == PASS, [r for r in rules.check(full, CHECK) if r.status != PASS]
+
+
+def test_ready_but_for_application_counts_only_application_inputs_as_waiting():
+    from matchmaker.programmes.rules import CheckResult, ready_but_for_application
+    ok = CheckResult("economic_partners", "pass", "2 firms")
+    staff = CheckResult("staff_capacity", "unknown", "hours not stated")
+    declaration = CheckResult("de_minimis", "unknown", "declaration missing")
+    assert ready_but_for_application([ok, staff])
+    assert not ready_but_for_application([ok])                       # passes outright: not "waiting"
+    assert not ready_but_for_application([ok, staff, declaration])   # data the firm must supply is missing
+    assert not ready_but_for_application([CheckResult("lead_sme", "fail", "1345 employees"), staff])
