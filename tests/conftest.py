@@ -56,6 +56,12 @@ def pytest_configure(config) -> None:
     # A command run in-process by CliRunner opens its own Store and returns; a real process closes
     # those PostgreSQL connections at exit, here the garbage collector does, whenever it runs.
     config.addinivalue_line("filterwarnings", "ignore:.*psycopg.Connection.*deleted while still open:ResourceWarning")
+    # The browser may drop a connection before it has read a static file (a page navigated on);
+    # the threaded test server's file handle is then closed by the garbage collector, at whatever
+    # later test it runs in. Only handles on web/static/ are excused.
+    config.addinivalue_line("filterwarnings", "ignore:unclosed file <_io.BufferedReader name=.*/web/static/:ResourceWarning")
+    config.addinivalue_line("filterwarnings",
+                            "ignore:Exception ignored in. <_io.FileIO name=.*/web/static/:pytest.PytestUnraisableExceptionWarning")
 
 
 def pytest_generate_tests(metafunc) -> None:
