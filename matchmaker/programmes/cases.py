@@ -286,6 +286,20 @@ def check_elements(raw: list, problems: list[Problem]) -> list[Element]:
     return out
 
 
+def _past_date(raw: str | None, record: str, column: str, problems: list[Problem]) -> date:
+    """A date given as YYYY-MM-DD (today when not given) that is not in the future; a bad one
+    adds a problem naming the column and stands in as today so the other checks still run."""
+    when = date.today()
+    if raw:
+        try:
+            when = parse_date(raw, column)
+        except MatchmakerError as exc:
+            problems.append(Problem(record, None, column, str(exc)))
+    if when > date.today():
+        problems.append(Problem(record, None, column, f"{when} is in the future"))
+    return when
+
+
 def _check_money(budget: float | None, grant: float | None, problems: list[Problem]) -> None:
     if budget is not None and grant is not None and grant > budget:
         problems.append(Problem("case", None, "grant_dkk", f"grant DKK {grant:,.0f} exceeds the budget DKK {budget:,.0f}"))
@@ -329,14 +343,7 @@ def create_case(store: Store, actor: str, programme_id: str, title: str, members
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
         problems.append(Problem("case", None, "title", f"give a title of 1-{MAX_TITLE} characters"))
-    when = date.today()
-    if on:
-        try:
-            when = parse_date(on, "date")
-        except MatchmakerError as exc:
-            problems.append(Problem("case", None, "date", str(exc)))
-    if when > date.today():
-        problems.append(Problem("case", None, "date", f"{when} is in the future"))
+    when = _past_date(on, "case", "date", problems)
     budget = _number(budget_dkk, "budget_dkk", problems)
     grant = _number(grant_dkk, "grant_dkk", problems)
     _check_money(budget, grant, problems)
@@ -521,14 +528,7 @@ def enter_kpi(store: Store, actor: str, programme_id: str, kpi: str, value: floa
     x = _number(value, "value", problems)
     if x is None and not problems:
         problems.append(Problem("case", None, "value", "give a value"))
-    when = date.today()
-    if as_of:
-        try:
-            when = parse_date(as_of, "as_of")
-        except MatchmakerError as exc:
-            problems.append(Problem("kpi", None, "as_of", str(exc)))
-    if when > date.today():
-        problems.append(Problem("kpi", None, "as_of", f"{when} is in the future"))
+    when = _past_date(as_of, "kpi", "as_of", problems)
     if problems:
         raise ValidationFailed(problems)
     row = {"programme_id": programme_id, "kpi": kpi, "value": x, "as_of": when.isoformat(), "source": (source or "").strip()[:500],

@@ -72,3 +72,16 @@ def server(app):
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def outbox(tmp_path, monkeypatch):
+    """Mail goes to a file in the test's folder (no SMTP server): the path to read it back."""
+    path = tmp_path / "outbox.txt"
+    monkeypatch.setenv("MATCHMAKER_OUTBOX", str(path))
+    monkeypatch.delenv("MATCHMAKER_SMTP_HOST", raising=False)
+    from matchmaker.settings import reload
+    reload()
+    yield path
+    monkeypatch.delenv("MATCHMAKER_OUTBOX")
+    reload()

@@ -15,18 +15,6 @@ from matchmaker.store import Store
 from matchmaker.trust import notifications as notes
 
 
-@pytest.fixture
-def outbox(tmp_path, monkeypatch):
-    path = tmp_path / "outbox.txt"
-    monkeypatch.setenv("MATCHMAKER_OUTBOX", str(path))
-    monkeypatch.delenv("MATCHMAKER_SMTP_HOST", raising=False)
-    from matchmaker.settings import reload
-    reload()
-    yield path
-    monkeypatch.delenv("MATCHMAKER_OUTBOX")
-    reload()
-
-
 def _contacts(app) -> None:
     store: Store = app.extensions["matchmaker"].store
     with store.transaction() as conn:

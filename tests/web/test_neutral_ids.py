@@ -85,18 +85,6 @@ def test_a_firm_asks_for_an_introduction_by_the_neutral_id(client_for, small_sto
     assert STORED not in listing and secret_stream in listing
 
 
-@pytest.fixture
-def outbox(tmp_path, monkeypatch):
-    path = tmp_path / "outbox.txt"
-    monkeypatch.setenv("MATCHMAKER_OUTBOX", str(path))
-    monkeypatch.delenv("MATCHMAKER_SMTP_HOST", raising=False)
-    from matchmaker.settings import reload
-    reload()
-    yield path
-    monkeypatch.delenv("MATCHMAKER_OUTBOX")
-    reload()
-
-
 def test_a_search_alert_links_an_anonymised_stream_by_its_neutral_id(client_for, small_store, outbox):
     cups = client_for("cups")
     assert cups.post("/searches", data={"text": "brugt frituresolie", "direction": "need",
