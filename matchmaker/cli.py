@@ -44,6 +44,14 @@ class _Group(click.Group):
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}") from None
 
 
+def emit_text(text: str, output: Path | None) -> None:
+    """A command's text result on standard output, or in the file named by --output."""
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 def db_option(func: Callable) -> Callable:
     return click.option("--db", default=None, metavar="URL",
                         help="Store: a SQLAlchemy URL or a SQLite file path "
@@ -115,18 +123,12 @@ def export(fmt: str, output: Path | None, db: str | None, model: str | None) -> 
         from matchmaker.matching.stored import ranked_pairs
         G = graph.build_graph(store.organisations(), store.streams(), ranked_pairs(store, load_embedder(model)))
         text = graph.to_graphml(G) if fmt == "graphml" else graph.to_gexf(G)
-        if output is None:
-            click.echo(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        emit_text(text, output)
         return
     orgs, streams = store.organisations(), store.streams()
     if fmt == "json":
         text = exporter.to_json(orgs, streams)
-        if output is None:
-            click.echo(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        emit_text(text, output)
         return
     if output is None:
         raise click.UsageError("csv export writes two files: give a folder with --output")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from matchmaker.cli import _Group, cli, db_option, model_option
+from matchmaker.cli import _Group, cli, db_option, emit_text, model_option
 from matchmaker.errors import MatchmakerError
 from matchmaker.store import Store
 
@@ -251,10 +251,7 @@ def report(programme_id: str, fmt: str, output: Path | None, db: str | None) -> 
     board = dashboard(store, programme_id)
     if fmt == "json":
         text = json.dumps(board, ensure_ascii=False, indent=2, default=str)
-        if output is None:
-            click.echo(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        emit_text(text, output)
         return
     if output is None:
         raise click.UsageError("an xlsx report needs --output PATH")

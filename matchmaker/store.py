@@ -246,8 +246,6 @@ kpi_entries = Table(
     Column("at", String(32), nullable=False),
 )
 
-# Labels from use: a facilitator's "good match" (1) or "not relevant" (0) on a suggested
-# offer-need pair (matchmaker/matching/feedback.py); one mark per pair, the latest wins.
 # An eligibility figure a firm typed about itself (employees, de minimis aid, in difficulty...)
 # waits here until a facilitator confirms it; the checks read only the organisation's
 # confirmed value (trust.editing). No foreign key: a removed organisation's rows are skipped.
@@ -264,6 +262,8 @@ pending_changes = Table(
     Column("decided_at", String(32)),
 )
 
+# Labels from use: a facilitator's "good match" (1) or "not relevant" (0) on a suggested
+# offer-need pair (matchmaker/matching/feedback.py); one mark per pair, the latest wins.
 feedback = Table(
     "feedback", metadata,  # no foreign keys: a label must not stop a stream's removal; readers skip gone streams
     Column("offer_id", String(64), primary_key=True),
