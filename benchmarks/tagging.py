@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matchmaker.matching import features, index  # noqa: E402
+from matchmaker.matching import features, textmodel  # noqa: E402
 from matchmaker.matching.concepts import load_vocabulary  # noqa: E402
 from matchmaker.matching.index import MatchIndex  # noqa: E402
 from matchmaker.model import Organisation, Stream  # noqa: E402
@@ -73,7 +73,7 @@ def corpus(n: int, seed: int = 7) -> tuple[list[Organisation], list[Stream]]:
 def run(orgs, streams, old: bool) -> tuple[float, float]:
     vocab = load_vocabulary()
     features.LEXICAL_KIND = "char" if old else "both"
-    index.LSA_FIT_ROWS = None if old else 5000   # the former build fitted LSA on every row
+    textmodel.LSA_FIT_ROWS = None if old else 5000   # the former build fitted LSA on every row
     tag = vocab._regex_tag if old else vocab.tag
     t = time.perf_counter()
     for s in streams:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -117,6 +118,19 @@ matches = Table(
     Column("other_id", String(64), nullable=False),
     Column("score", Float, nullable=False),
     Column("detail", Text, nullable=False),
+)
+
+# The text model the stored matches were scored with (TF-IDF vocabulary and weights, LSA
+# directions: matching/textmodel.py), frozen between refits so one changed stream moves only
+# the lists it touches. `changed` counts streams changed since the fit (drift).
+text_models = Table(
+    "text_models", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("fitted_at", String(32), nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )
 
 # Accounts: `org_id` ties a firm user to its organisation; passwords are argon2 hashes.

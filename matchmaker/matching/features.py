@@ -209,11 +209,15 @@ def site_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
 def distance_km(a: np.ndarray, b: np.ndarray, aligned: bool = False) -> np.ndarray:
     """Great-circle distance for every pair (rows x columns) of unit site vectors, in km.
 
-    The chord between two unit vectors gives the angle: 2 asin(|a - b| / 2); one
-    matrix product instead of trigonometry on every pair.
+    The chord between two unit vectors gives the angle: 2 asin(|a - b| / 2). The chord is
+    summed per pair elementwise, not by a matrix product: the same bits whether a pair is
+    computed alone or inside a block (see grid.py), and no cancellation at short range.
     """
-    dot = np.clip(_dot(a, b, aligned), -1.0, 1.0)
-    chord = np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))
+    (a0, b0), (a1, b1), (a2, b2) = (_outer(a[:, k], b[:, k], aligned) for k in range(3))
+    chord2 = np.square(a0 - b0)
+    chord2 += np.square(a1 - b1)
+    chord2 += np.square(a2 - b2)
+    chord = np.sqrt(chord2, out=chord2)
     return (2 * EARTH_KM * np.arcsin(np.minimum(chord / 2, 1.0))).astype(np.float32)
 
 

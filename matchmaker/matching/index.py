@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -17,7 +17,6 @@ from matchmaker.matching.embedding import Embedder
 from matchmaker.matching.explain import Match, explain
 from matchmaker.matching.features import (
     COMPONENTS,
-    LexicalModel,
     StreamFeatures,
     code_arrays,
     components,
@@ -26,16 +25,15 @@ from matchmaker.matching.features import (
     site_vectors,
     unit_index,
 )
-from matchmaker.matching.topk import block_top_k
+from matchmaker.matching.grid import on_grid
+from matchmaker.matching.textmodel import TextModel
+from matchmaker.matching.topk import Ranked, block_top_k
 from matchmaker.matching.weights import MatchWeights, current_weights
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
 from matchmaker.quantities import extract_quantity, stream_amount
 from matchmaker.settings import settings
 
 QUERY_ORG = "__query__"
-LSA_ABOVE = 5000
-LSA_DIM = 256
-LSA_FIT_ROWS: int | None = 5000
 _WORD = re.compile(r"[a-zæøåéü]{4,}")
 _STOP = {"with", "from", "that", "this", "have", "which", "will", "their", "about", "year", "tons",
          "vores", "eller", "også", "til", "som", "hvor", "ved", "fra", "med", "kan", "der", "det",
@@ -59,11 +57,14 @@ class MatchIndex:
 
     def __init__(self, orgs: list[Organisation], streams: list[Stream], embedder: Embedder,
                  vocab: Vocabulary | None = None, weights: MatchWeights | None = None,
-                 sites: dict[str, tuple[float, float]] | None = None, approximate: bool | None = None):
+                 sites: dict[str, tuple[float, float]] | None = None, approximate: bool | None = None,
+                 text_model: TextModel | None = None):
+        """`text_model`: the store's frozen text model (textmodel.py); without one it is fitted here."""
         self.orgs = {o.id: o for o in orgs}
         # single queries: None = approximate candidates from settings().ann_min_streams streams (ann.py)
         self.approximate = approximate
         self._search: dict[tuple[str, str], ann.NeighbourSearch] = {}
+        self.neighbours = None  # (side, kind, features) -> a shared search or None (vectorstore.attach)
         # (lat, lon) of organisations without a Danish postcode (e.g. the benchmark's foreign firms)
         self.sites = dict(sites or {})
         self._names = {o.id: o.name for o in orgs}
@@ -72,26 +73,30 @@ class MatchIndex:
         self.weights = weights or current_weights()
         self._org_codes: dict[str, int] = {QUERY_ORG: -1}
         self._tag_cache: dict[int, set[str]] = {}
-        self.streams = list(streams)
+        # by id, the order a store lists them in, and the one `updated` keeps (ties rank by position)
+        self.streams = sorted(streams, key=lambda s: s.id)
         self.texts = [self._text(s) for s in self.streams]
-        self.vectorizer, tfidf = _fit_tfidf(self.texts)
         # Above LSA_ABOVE streams the sparse n-gram product dominates all-pairs time; a
         # 256-dimensional LSA projection keeps the cosine close at a fraction of the cost.
-        self.lsa = None
-        if len(self.texts) > LSA_ABOVE:
-            from sklearn.decomposition import TruncatedSVD
-            # fitted on a sample of rows: the directions settle long before every row is seen
-            fit_rows = tfidf if LSA_FIT_ROWS is None or tfidf.shape[0] <= LSA_FIT_ROWS else \
-                tfidf[np.random.default_rng(0).choice(tfidf.shape[0], LSA_FIT_ROWS, replace=False)]
-            self.lsa = TruncatedSVD(n_components=LSA_DIM, random_state=0).fit(fit_rows)
-        self.features = self._features(self.streams, self.texts)
+        self.text_model = text_model or TextModel.fit(self.texts)[0]
         self.row = {s.id: i for i, s in enumerate(self.streams)}
         self.offer_rows = np.array([i for i, s in enumerate(self.streams) if s.direction == "offer"], dtype=np.int64)
         self.need_rows = np.array([i for i, s in enumerate(self.streams) if s.direction == "need"], dtype=np.int64)
-        self.offers = self.features.take(self.offer_rows)
-        self.needs = self.features.take(self.need_rows)
+        # each side's features once (no third copy of every row): a store's 100k embeddings are 150 MB
+        self.offers = self._features([self.streams[i] for i in self.offer_rows], [self.texts[i] for i in self.offer_rows])
+        self.needs = self._features([self.streams[i] for i in self.need_rows], [self.texts[i] for i in self.need_rows])
+        self.ranked: Ranked | None = None
 
     # -- features -----------------------------------------------------------
+    def take(self, ids: list[str]) -> StreamFeatures:
+        """The features of these stored streams, in this order."""
+        parts = []
+        for sid in ids:
+            i = self.row[sid]
+            side, rows = (self.offers, self.offer_rows) if self.streams[i].direction == "offer" else (self.needs, self.need_rows)
+            parts.append(side.take([int(np.searchsorted(rows, i))]))
+        return stack_features(parts) if parts else self.offers.take([])
+
     def _tags(self, stream: Stream) -> set[str]:
         # keyed by object identity: a query stream and a stored one may share an id
         key = id(stream)
@@ -117,7 +122,8 @@ class MatchIndex:
         return StreamFeatures(
             streams=streams,
             org=np.array([self._org_codes.setdefault(s.org_id, len(self._org_codes)) for s in streams], dtype=np.int64),
-            emb=self.embedder.encode(texts) if texts else np.zeros((0, 1), np.float32),
+            # on the exact grid: a pair scores the same bits alone or inside an all-pairs block
+            emb=on_grid(self.embedder.encode(texts)) if texts else np.zeros((0, 1), np.float32),
             tfidf=self._lexical(texts),
             concepts=concept_matrix(tags, self.vocab),
             uses=concept_matrix([self.vocab.uses_of(t) for t in tags], self.vocab),
@@ -131,16 +137,7 @@ class MatchIndex:
         )
 
     def _lexical(self, texts: list[str]):
-        if not texts:  # scikit-learn refuses an empty batch
-            from scipy import sparse
-            rows = sparse.csr_matrix((0, len(self.vectorizer.vocabulary_)), dtype=np.float32)
-            return rows if self.lsa is None else np.zeros((0, LSA_DIM), np.float32)
-        rows = self.vectorizer.transform(texts).tocsr()
-        if self.lsa is None:
-            return rows
-        dense = self.lsa.transform(rows).astype(np.float32)
-        norms = np.linalg.norm(dense, axis=1, keepdims=True)
-        return dense / np.where(norms == 0, 1.0, norms)
+        return self.text_model.rows_of(texts)
 
     # -- scoring ------------------------------------------------------------
     def score(self, o: StreamFeatures, n: StreamFeatures) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -180,7 +177,7 @@ class MatchIndex:
         """The best counterparts of one stored stream (needs for an offer, offers for a need)."""
         if stream_id not in self.row:
             raise NotFound(f"unknown stream {stream_id!r}")
-        return self._query(self.features.take([self.row[stream_id]]), top)
+        return self._query(self.take([stream_id]), top)
 
     def match_text(self, text: str, direction: str, postcode: str | None = None, ewc: str | None = None,
                    quantity: float | None = None, unit: str | None = None, material: str = "other",
@@ -267,7 +264,8 @@ class MatchIndex:
             if not isinstance(vectors, np.ndarray):  # sparse TF-IDF on smaller stores: embeddings only
                 continue
             if (side, name) not in searches:  # built on a side's first query, then kept in memory
-                searches[(side, name)] = ann.neighbour_search(vectors, approximate=True)
+                shared = getattr(self, "neighbours", None)  # PostgreSQL's index (vectorstore.py)
+                searches[(side, name)] = (shared and shared(side, name, feats)) or ann.neighbour_search(vectors, approximate=True)
             picks.append(searches[(side, name)].search(query, want)[0])
         pick = np.unique(np.concatenate(picks))
         return rows[pick], feats.take(pick)
@@ -287,6 +285,7 @@ class MatchIndex:
             return self.decision(offers.take(slice(start, stop), False), needs)
 
         o_idx, o_val, n_idx, n_val = block_top_k(decide, n_o, n_n, top, block)
+        self.ranked = Ranked(top, o_idx, o_val, n_idx, n_val)  # kept for row-by-row updates (rowupdate.py)
         for mine, theirs, idx, val in ((self.offers, self.needs, o_idx, o_val), (self.needs, self.offers, n_idx, n_val)):
             score = 1.0 / (1.0 + np.exp(-val.astype(np.float64)))
             for i, stream in enumerate(mine.streams):
@@ -302,7 +301,7 @@ class MatchIndex:
 
     def pair_scores(self, stream_id: str) -> dict[str, float]:
         """Score of one stream against every counterpart (for incremental updates)."""
-        one = self.features.take([self.row[stream_id]])
+        one = self.take([stream_id])
         if one.streams[0].direction == "offer":
             score, _ = self.score(one, self.needs)
             return {s.id: float(v) for s, v in zip(self.needs.streams, score[0]) if v >= 0}
@@ -311,8 +310,8 @@ class MatchIndex:
 
     def explain_many(self, stream_id: str, others: list[str]) -> list[Match]:
         """Full matches of one stored stream with the given counterparts, best first."""
-        one = self.features.take([self.row[stream_id]])
-        rest = self.features.take([self.row[o] for o in others])
+        one = self.take([stream_id])
+        rest = self.take(others)
         if one.streams[0].direction == "offer":
             score, comps = self.score(one, rest)
             found = self._matches(one, rest, [(0, j) for j in range(len(others))], score, comps)
@@ -322,8 +321,8 @@ class MatchIndex:
         return sorted(found, key=lambda m: -m.score)
 
     def explain_pair(self, offer_id: str, need_id: str) -> Match:
-        o = self.features.take([self.row[offer_id]])
-        n = self.features.take([self.row[need_id]])
+        o = self.take([offer_id])
+        n = self.take([need_id])
         score, comps = self.score(o, n)
         found = self._matches(o, n, [(0, 0)], score, comps)
         if not found:
@@ -341,20 +340,6 @@ def _at_least(score: np.ndarray, comps: dict[str, np.ndarray], base: np.ndarray,
                                           for k, v in comps.items()}
 
 
-def _fit_tfidf(texts: list[str]):
-    """TF-IDF over the corpus. max_df=0.5 drops n-grams in most texts, which a store of
-    0 or 1 streams (or 2 near-identical ones) cannot satisfy: those keep every n-gram."""
-    corpus = [t for t in texts if t.strip()] or ["empty"]
-    for max_df in ((0.5, 1.0) if len(corpus) > 2 else (1.0,)):
-        vectorizer = LexicalModel(max_df=max_df)
-        try:
-            return vectorizer, vectorizer.fit_transform(corpus)
-        except ValueError:  # "no terms remain": every n-gram is in more than half the texts
-            continue
-    vectorizer = LexicalModel("char", max_df=1.0, char_ngrams=(1, 1))
-    return vectorizer, vectorizer.fit_transform(corpus + ["empty"])
-
-
 def _dense_concepts(f: StreamFeatures) -> StreamFeatures:
     """The concept and use sets as dense 0/1 rows (a few hundred columns): the block products run
     in BLAS instead of sparse code; sums of ones are exact either way, so the scores are identical."""
@@ -368,3 +353,15 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, len(valid))
     part = valid[np.argpartition(-scores[valid], k - 1)[:k]]
     return part[np.argsort(-scores[part], kind="stable")]
+
+
+def stack_features(parts: list[StreamFeatures]) -> StreamFeatures:
+    """Rows of several feature sets, one after another."""
+    from scipy import sparse
+
+    def stack(arrays: list):
+        return sparse.vstack(arrays, format="csr") if sparse.issparse(arrays[0]) else np.concatenate(arrays)
+    first = parts[0]
+    return StreamFeatures(**{f.name: ([s for p in parts for s in p.streams] if f.name == "streams" else
+                                      stack([getattr(p, f.name) for p in parts]))
+                             for f in fields(first)})

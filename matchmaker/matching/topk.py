@@ -17,8 +17,39 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass
+class Ranked:
+    """block_top_k's result for a score matrix of offers (rows) x needs (columns)."""
+    top: int
+    o_idx: np.ndarray
+    o_val: np.ndarray
+    n_idx: np.ndarray
+    n_val: np.ndarray
+
+
+def top_of(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of each row of a (rows, n) float32 matrix, ordered as block_top_k orders them
+    (higher value, then lower index), padded with -1 / -inf; -inf entries are never returned."""
+    rows, cols = values.shape
+    idx = np.full((rows, k), -1, np.int64)
+    val = np.full((rows, k), -np.inf, np.float32)
+    if rows == 0 or cols == 0 or k <= 0:
+        return idx, val
+    kr = min(k, cols)
+    keys = ordered_keys(values, np.broadcast_to(np.arange(cols), values.shape))
+    part = np.argpartition(-keys, kr - 1, axis=1)[:, :kr] if kr < cols else np.broadcast_to(np.arange(cols), values.shape)
+    order = np.argsort(-np.take_along_axis(keys, part, axis=1), axis=1, kind="stable")
+    best = np.take_along_axis(part, order, axis=1)
+    idx[:, :kr], val[:, :kr] = best, np.take_along_axis(values, best, axis=1)
+    gone = ~(val > -np.inf)
+    idx[gone], val[gone] = -1, -np.inf
+    return idx, val
+
 
 BLOCK_CELLS = 1 << 21  # about 2M pairs (8 MB of float32) per block: the temporaries stay in cache-friendly sizes
 _LOW32 = np.int64(0xFFFFFFFF)
