@@ -15,6 +15,7 @@ import pickle
 from dataclasses import asdict
 from pathlib import Path
 
+from matchmaker.matching import vectorstore
 from matchmaker.matching.embedding import Embedder
 from matchmaker.matching.index import MatchIndex
 from matchmaker.paths import DATA_DIR, MODELS_DIR
@@ -56,12 +57,13 @@ def cached_index(store: Store, embedder: Embedder, timings: dict[str, float] | N
             index = pickle.loads(path.read_bytes())
             index.embedder = embedder
             index._tag_cache = {}  # keyed by object identity, which does not survive a pickle
+            vectorstore.attach(store, index)  # PostgreSQL: the shared HNSW index (not pickled)
             if timings is not None:
                 timings["load cached index"] = time.perf_counter() - start
             return index
         except Exception:  # a truncated or foreign file: rebuild it
             path.unlink(missing_ok=True)
-    index = MatchIndex(orgs, streams, embedder)
+    index = vectorstore.attach(store, MatchIndex(orgs, streams, vectorstore.reading(store, embedder)))
     if timings is not None:
         timings["build index"] = time.perf_counter() - start
     state = dict(index.__dict__, embedder=None, _tag_cache={})

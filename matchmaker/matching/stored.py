@@ -16,6 +16,7 @@ import json
 from sqlalchemy import delete, select
 
 from matchmaker.freshness import clear_stale, stale
+from matchmaker.matching import vectorstore
 from matchmaker.matching.embedding import Embedder, load_embedder
 from matchmaker.matching.index import Match, MatchIndex
 from matchmaker.store import Store, matches
@@ -24,7 +25,11 @@ DEFAULT_TOP = 10
 
 
 def build_index(store: Store, embedder: Embedder | None = None) -> MatchIndex:
-    return MatchIndex(store.organisations(), store.streams(), embedder or load_embedder())
+    # on PostgreSQL with pgvector: unchanged texts' embeddings are read back and single queries
+    # share the database's HNSW index (vectorstore.py); elsewhere this is the plain index
+    embedder = embedder or load_embedder()
+    index = MatchIndex(store.organisations(), store.streams(), vectorstore.reading(store, embedder))
+    return vectorstore.attach(store, index)
 
 
 def _details(index: MatchIndex, stream_id: str, pairs: list[tuple[str, float]]) -> list[Match]:
