@@ -1,0 +1,135 @@
+"""A few streams changed: update the index and the ranked lists row by row, not from scratch.
+
+`updated` gives the index a full build would give on the changed store, with the same text
+model (textmodel.py): only the changed streams' features are computed, every other row is
+reused. `rerank` then brings block_top_k's ranked lists up to date:
+- the lists of the changed streams, and of every stream whose list held a changed or removed
+  stream (it may drop out, and who comes next is unknown), are ranked again against the whole
+  other side;
+- every other list can only gain a changed stream, when it beats the list's last entry.
+Scores are the same bits whichever way a pair is computed (grid.py), and ties rank by position
+as in block_top_k, so the result equals a full all-pairs on the new index: a test checks it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from matchmaker.matching.index import MatchIndex, _dense_concepts, stack_features
+from matchmaker.matching.topk import Ranked, ordered_keys, top_of
+from matchmaker.model import Organisation, Stream
+
+COLUMNS = 64  # needs ranked again at once against every offer (a column block of the score matrix)
+
+
+def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Organisation] = ()
+            ) -> tuple[MatchIndex, dict[str, np.ndarray]]:
+    """The index after `changed` (id -> its stream now, None when removed), and per side
+    ('offer', 'need') where each old row went (-1: changed or removed)."""
+    new = copy.copy(base)
+    new.orgs = {**base.orgs, **{o.id: o for o in orgs}}
+    new._names = {**base._names, **{o.id: o.name for o in orgs}}
+    new._org_codes = dict(base._org_codes)
+    new._tag_cache = {}
+    new._search = {}
+    new.ranked = None
+    fresh = sorted((s for s in changed.values() if s is not None), key=lambda s: s.id)
+    texts = {s.id: new._text(s) for s in fresh}
+    moved: dict[str, np.ndarray] = {}
+    sides = {}
+    for side, old in (("offer", base.offers), ("need", base.needs)):
+        keep = np.array([i for i, s in enumerate(old.streams) if s.id not in changed], dtype=np.int64)
+        add = [s for s in fresh if s.direction == side]
+        parts = [old.take(keep)]
+        if add:
+            parts.append(new._features(add, [texts[s.id] for s in add]))
+        stacked = stack_features(parts) if len(parts) > 1 else parts[0]
+        order = np.array(sorted(range(len(stacked)), key=lambda i: stacked.streams[i].id), dtype=np.int64)
+        sides[side] = stacked.take(order) if add else stacked
+        where = np.empty(len(order), np.int64)
+        where[order] = np.arange(len(order))
+        moved[side] = np.full(len(old), -1, np.int64)
+        moved[side][keep] = where[:len(keep)]
+    new.offers, new.needs = sides["offer"], sides["need"]
+    old_text = {s.id: base.texts[i] for i, s in enumerate(base.streams) if s.id not in changed}
+    new.streams = sorted(new.offers.streams + new.needs.streams, key=lambda s: s.id)
+    new.texts = [texts[s.id] if s.id in texts else old_text[s.id] for s in new.streams]
+    new.row = {s.id: i for i, s in enumerate(new.streams)}
+    new.offer_rows = np.array([new.row[s.id] for s in new.offers.streams], dtype=np.int64)
+    new.need_rows = np.array([new.row[s.id] for s in new.needs.streams], dtype=np.int64)
+    return new, moved
+
+
+def _remap(idx: np.ndarray, val: np.ndarray, rows_moved: np.ndarray, cols_moved: np.ndarray, n_rows: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Ranked lists carried to the new positions of their rows and of their entries."""
+    k = idx.shape[1]
+    out_idx = np.full((n_rows, k), -1, np.int64)
+    out_val = np.full((n_rows, k), -np.inf, np.float32)
+    kept = rows_moved >= 0
+    old = idx[kept]
+    out_idx[rows_moved[kept]] = np.where(old >= 0, cols_moved[np.maximum(old, 0)], -1)
+    out_val[rows_moved[kept]] = val[kept]
+    return out_idx, out_val
+
+
+def _holders(idx: np.ndarray, gone_cols: np.ndarray) -> np.ndarray:
+    """Old rows whose list holds one of the old columns in `gone_cols` (a bool mask)."""
+    if not gone_cols.any():
+        return np.zeros(len(idx), bool)
+    return ((idx >= 0) & gone_cols[np.maximum(idx, 0)]).any(axis=1)
+
+
+def rerank(base: MatchIndex, new: MatchIndex, moved: dict[str, np.ndarray]) -> tuple[Ranked, set[str]]:
+    """The ranked lists of `new` from those of `base` (see the module's docstring), and the ids
+    of the streams whose list may have changed (to be stored again)."""
+    old = base.ranked
+    k = old.top
+    o_idx, o_val = _remap(old.o_idx, old.o_val, moved["offer"], moved["need"], len(new.offers))
+    n_idx, n_val = _remap(old.n_idx, old.n_val, moved["need"], moved["offer"], len(new.needs))
+    o_new = np.setdiff1d(np.arange(len(new.offers)), moved["offer"][moved["offer"] >= 0])  # changed or added rows
+    n_new = np.setdiff1d(np.arange(len(new.needs)), moved["need"][moved["need"] >= 0])
+    o_hold = moved["offer"][_holders(old.o_idx, moved["need"] < 0) & (moved["offer"] >= 0)]
+    n_hold = moved["need"][_holders(old.n_idx, moved["offer"] < 0) & (moved["need"] >= 0)]
+    o_redo, n_redo = np.union1d(o_new, o_hold), np.union1d(n_new, n_hold)
+    touched = {new.offers.streams[i].id for i in o_redo} | {new.needs.streams[j].id for j in n_redo}
+    if len(new.offers) and len(new.needs):
+        offers, needs = _dense_concepts(new.offers), _dense_concepts(new.needs)
+        # offers ranked again: their rows against every need (the changed offers' rows are also
+        # what the needs' lists may gain)
+        rows = new.decision(offers.take(o_redo, False), needs) if len(o_redo) else np.zeros((0, len(needs)), np.float32)
+        o_idx[o_redo], o_val[o_redo] = top_of(rows, k)
+        for start in range(0, len(n_redo), COLUMNS):
+            part = n_redo[start:start + COLUMNS]
+            cols = new.decision(offers, needs.take(part, False))
+            n_idx[part], n_val[part] = top_of(np.ascontiguousarray(cols.T), k)
+        redo_n = np.zeros(len(new.needs), bool)
+        redo_n[n_redo] = True
+        where_new = np.searchsorted(o_redo, o_new)
+        touched |= _gain(n_idx, n_val, rows[where_new], o_new, redo_n, new.needs.streams)
+        cols_new = new.decision(offers, needs.take(n_new, False)) if len(n_new) else np.zeros((len(offers), 0), np.float32)
+        redo_o = np.zeros(len(new.offers), bool)
+        redo_o[o_redo] = True
+        touched |= _gain(o_idx, o_val, np.ascontiguousarray(cols_new.T), n_new, redo_o, new.offers.streams)
+    return Ranked(k, o_idx, o_val, n_idx, n_val), touched
+
+
+def _gain(idx: np.ndarray, val: np.ndarray, scores: np.ndarray, entrants: np.ndarray, redone: np.ndarray,
+          streams: list[Stream]) -> set[str]:
+    """Let each entrant (a changed stream of the other side, with its scores against every list
+    owner) into the lists it beats, in place; lists already ranked again are left alone."""
+    gained: set[str] = set()
+    lowest = np.iinfo(np.int64).min
+    for e, entrant in enumerate(entrants):
+        last = np.where(idx[:, -1] >= 0, ordered_keys(val[:, -1], np.maximum(idx[:, -1], 0)), lowest)
+        mine = ordered_keys(scores[e], np.full(len(idx), entrant))
+        enter = np.flatnonzero((mine > last) & (scores[e] > -np.inf) & ~redone)
+        for owner in enter:
+            keys = np.where(idx[owner] >= 0, ordered_keys(val[owner], np.maximum(idx[owner], 0)), lowest)
+            at = int((keys > mine[owner]).sum())  # the list is in descending key order
+            idx[owner] = np.insert(idx[owner], at, entrant)[:-1]
+            val[owner] = np.insert(val[owner], at, scores[e, owner])[:-1]
+            gained.add(streams[owner].id)
+    return gained
