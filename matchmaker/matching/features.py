@@ -137,32 +137,47 @@ def code_arrays(streams: list[Stream]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def components(o: StreamFeatures, n: StreamFeatures, aligned: bool = False) -> dict[str, np.ndarray]:
     """All components, float32, for every pair of offers `o` (rows) and needs `n` (columns);
     with `aligned`, for the pairs (o[i], n[i]) only, as a column of shape (len(o), 1)."""
-    semantic = np.clip(_dot(o.emb, n.emb, aligned), 0.0, 1.0)
-    lexical = np.clip(_dot(o.tfidf, n.tfidf, aligned), 0.0, 1.0).astype(np.float32, copy=False)
-    shared_n = _dot(o.concepts, n.concepts, aligned)
-    used_n = _dot(o.uses, n.concepts, aligned)
+    return assemble(_dot(o.emb, n.emb, aligned), _dot(o.tfidf, n.tfidf, aligned),
+                    _dot(o.concepts, n.concepts, aligned), _dot(o.uses, n.concepts, aligned),
+                    side_arrays(o), side_arrays(n), lambda a, b: _outer(a, b, aligned))
+
+
+def side_arrays(f: StreamFeatures) -> dict[str, np.ndarray]:
+    """The per-stream arrays the pair components combine (computed once per side for all-pairs)."""
+    return {"inv_c": _inv_sqrt(f.concepts), "inv_u": _inv_sqrt(f.uses), "ewc": f.ewc, "sub": f.subchapter,
+            "chap": f.chapter, "material": f.material, "xyz": f.xyz, "unit": f.unit,
+            "scale": np.array([materials()[MATERIALS[m]].transport_km for m in f.material], dtype=np.float32),
+            "logq": np.log(f.quantity).astype(np.float32),
+            "uplift": np.where(f.level > 0, np.clip((RAW_MATERIAL_LEVEL - f.level) / 2.0, 0.0, 1.0), 0.25).astype(np.float32)}
+
+
+def assemble(semantic_raw: np.ndarray, lexical_raw: np.ndarray, shared_n: np.ndarray, used_n: np.ndarray,
+             o: dict[str, np.ndarray], n: dict[str, np.ndarray], pair) -> dict[str, np.ndarray]:
+    """The components from the pairs' dot products and the two sides' arrays; `pair(a, b)` lays a
+    row-side and a column-side array out per pair (every row x column, row i with row i, or listed
+    pairs). Elementwise only, in one fixed order, so a pair gets the same bits in every layout."""
+    semantic = np.clip(semantic_raw, 0.0, 1.0)
+    lexical = np.clip(lexical_raw, 0.0, 1.0).astype(np.float32, copy=False)
     # cosine of the 0/1 concept sets: many shared concepts beat one incidental one
-    inv_o, inv_n = _outer(_inv_sqrt(o.concepts), _inv_sqrt(n.concepts), aligned)
-    inv_u, _ = _outer(_inv_sqrt(o.uses), n.org, aligned)
+    inv_o, inv_n = pair(o["inv_c"], n["inv_c"])
+    inv_u, _ = pair(o["inv_u"], n["inv_c"])
     concept = np.maximum(shared_n * inv_o, used_n * inv_u) * inv_n
-    e_o, e_n = _outer(o.ewc, n.ewc, aligned)
-    s_o, s_n = _outer(o.subchapter, n.subchapter, aligned)
-    c_o, c_n = _outer(o.chapter, n.chapter, aligned)
+    e_o, e_n = pair(o["ewc"], n["ewc"])
+    s_o, s_n = pair(o["sub"], n["sub"])
+    c_o, c_n = pair(o["chap"], n["chap"])
     ewc = np.maximum.reduce([np.float32(1.0) * ((e_o == e_n) & (e_o >= 0)), np.float32(0.6) * ((s_o == s_n) & (s_o >= 0)),
                              np.float32(0.3) * ((c_o == c_n) & (c_o >= 0))])
-    m_o, m_n = _outer(o.material, n.material, aligned)
+    m_o, m_n = pair(o["material"], n["material"])
     taxonomy = (np.float32(0.6) * np.clip(concept, 0.0, 1.0) + np.float32(0.25) * ewc
                 + np.float32(0.15) * (m_o == m_n)).astype(np.float32, copy=False)
-    km = distance_km(o.xyz, n.xyz, aligned)
-    scale, _ = _outer(np.array([materials()[MATERIALS[m]].transport_km for m in o.material],
-                               dtype=np.float32), n.org, aligned)
+    km = _km(o["xyz"], n["xyz"], pair)
+    scale, _ = pair(o["scale"], n["scale"])
     distance = np.where(np.isnan(km), np.float32(0.5), np.exp(-km / scale))  # unknown site: neutral
-    q_o, q_n = _outer(np.log(o.quantity).astype(np.float32), np.log(n.quantity).astype(np.float32), aligned)
-    u_o, u_n = _outer(o.unit, n.unit, aligned)
+    q_o, q_n = pair(o["logq"], n["logq"])
+    u_o, u_n = pair(o["unit"], n["unit"])
     ratio = np.exp(np.float32(-0.5) * np.abs(q_o - q_n))  # sqrt(min/max)
     quantity = np.where(np.isnan(ratio), np.float32(0.5), np.where((u_o == u_n) & (u_o >= 0), ratio, np.float32(0.2)))
-    uplift_row = np.where(o.level > 0, np.clip((RAW_MATERIAL_LEVEL - o.level) / 2.0, 0.0, 1.0), 0.25)
-    uplift = np.broadcast_to(uplift_row[:, None].astype(np.float32), semantic.shape)
+    uplift = np.broadcast_to(pair(o["uplift"], n["uplift"])[0], semantic.shape)
     return {"semantic": semantic, "lexical": lexical, "taxonomy": taxonomy, "distance": distance.astype(np.float32),
             "quantity": quantity.astype(np.float32, copy=False), "uplift": uplift, "km": km,
             "concept_shared": shared_n > 0, "concept_used": used_n > 0}
@@ -213,7 +228,11 @@ def distance_km(a: np.ndarray, b: np.ndarray, aligned: bool = False) -> np.ndarr
     summed per pair elementwise, not by a matrix product: the same bits whether a pair is
     computed alone or inside a block (see grid.py), and no cancellation at short range.
     """
-    (a0, b0), (a1, b1), (a2, b2) = (_outer(a[:, k], b[:, k], aligned) for k in range(3))
+    return _km(a, b, lambda x, y: _outer(x, y, aligned))
+
+
+def _km(a: np.ndarray, b: np.ndarray, pair) -> np.ndarray:
+    (a0, b0), (a1, b1), (a2, b2) = (pair(a[:, k], b[:, k]) for k in range(3))
     chord2 = np.square(a0 - b0)
     chord2 += np.square(a1 - b1)
     chord2 += np.square(a2 - b2)

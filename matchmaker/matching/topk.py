@@ -101,6 +101,65 @@ def _reduce_block(decide: Callable[[int, int], np.ndarray], start: int, stop: in
     return row_part, (cc, cr + start, scores[cr, cc])
 
 
+class _Merged:
+    """Running top-k of every row (written once per row) and of every column (merged per block)."""
+
+    def __init__(self, n_rows: int, n_cols: int, k: int):
+        self.k = k
+        self.row_idx = np.full((n_rows, k), -1, np.int64)
+        self.row_val = np.full((n_rows, k), -np.inf, np.float32)
+        # running best per column as keys (value, row), so merging is exact and order-free
+        self.best_keys = np.full((n_cols, k), np.iinfo(np.int64).min, np.int64)
+        self.col_floor = np.full(n_cols, -np.inf, np.float32)
+
+    def merge(self, result) -> None:
+        (start, r, rank, c, v), (cc, cr, cv) = result
+        k = self.k
+        self.row_idx[r, rank] = c
+        self.row_val[r, rank] = v
+        if len(cc) == 0:
+            return
+        touched = np.unique(cc)
+        old = self.best_keys[touched]
+        groups = np.concatenate([np.repeat(np.arange(len(touched)), k), np.searchsorted(touched, cc)])
+        keys = np.concatenate([old.ravel(), ordered_keys(cv, cr)])
+        pos, rank_c = _group_top(groups, keys, k)
+        fresh = np.full((len(touched), k), np.iinfo(np.int64).min, np.int64)
+        fresh[groups[pos], rank_c] = keys[pos]
+        self.best_keys[touched] = fresh
+        self.col_floor[touched] = _values(fresh[:, -1])
+
+    def run(self, reduce: Callable, n_rows: int, block: int, workers: int) -> None:
+        """reduce(start, stop, col_floor) for every block of rows, on `workers` threads."""
+        starts = list(range(0, n_rows, block))
+        if workers <= 1 or len(starts) == 1:
+            for s in starts:
+                self.merge(reduce(s, min(s + block, n_rows), self.col_floor.copy()))
+            return
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            pending: list[Future] = []
+            for s in starts:  # a bounded number in flight keeps memory flat; a stale floor is still a lower bound
+                pending.append(pool.submit(reduce, s, min(s + block, n_rows), self.col_floor.copy()))
+                if len(pending) >= 2 * workers:
+                    self.merge(pending.pop(0).result())
+            for fut in pending:
+                self.merge(fut.result())
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        col_val = _values(self.best_keys)
+        col_idx = _LOW32 - (self.best_keys & _LOW32)
+        for idx, val in ((self.row_idx, self.row_val), (col_idx, col_val)):
+            gone = ~(val > -np.inf)
+            idx[gone], val[gone] = -1, -np.inf
+        return self.row_idx, self.row_val, col_idx, col_val
+
+
+def _empty(n_rows: int, n_cols: int, k: int):
+    return (np.full((n_rows, k), -1, np.int64), np.full((n_rows, k), -np.inf, np.float32),
+            np.full((n_cols, k), -1, np.int64), np.full((n_cols, k), -np.inf, np.float32))
+
+
 def block_top_k(decide: Callable[[int, int], np.ndarray], n_rows: int, n_cols: int, k: int,
                 block: int | None = None, workers: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -110,53 +169,65 @@ def block_top_k(decide: Callable[[int, int], np.ndarray], n_rows: int, n_cols: i
     padded with index -1 and value -inf where a row or column has fewer than k entries.
     Entries that are -inf are never returned.
     """
-    row_idx = np.full((n_rows, k), -1, np.int64)
-    row_val = np.full((n_rows, k), -np.inf, np.float32)
     if n_rows == 0 or n_cols == 0 or k <= 0:
-        return row_idx, row_val, np.full((n_cols, k), -1, np.int64), np.full((n_cols, k), -np.inf, np.float32)
-    block = block or max(k, 8, min(4096, BLOCK_CELLS // max(n_cols, 1)))
-    workers = workers or min(os.cpu_count() or 1, 4)
-    lowest = np.iinfo(np.int64).min
-    # running best per column as keys (value, row), so merging is exact and order-free
-    best_keys = np.full((n_cols, k), lowest, np.int64)
-    col_floor = np.full(n_cols, -np.inf, np.float32)
+        return _empty(n_rows, n_cols, k)
+    merged = _Merged(n_rows, n_cols, k)
+    merged.run(lambda s, e, floor: _reduce_block(decide, s, e, k, floor), n_rows,
+               block or max(k, 8, min(4096, BLOCK_CELLS // max(n_cols, 1))), workers or min(os.cpu_count() or 1, 4))
+    return merged.result()
 
-    def merge(result) -> None:
-        (start, r, rank, c, v), (cc, cr, cv) = result
-        row_idx[r, rank] = c
-        row_val[r, rank] = v
-        if len(cc) == 0:
-            return
-        touched = np.unique(cc)
-        old = best_keys[touched]
-        groups = np.concatenate([np.repeat(np.arange(len(touched)), k), np.searchsorted(touched, cc)])
-        keys = np.concatenate([old.ravel(), ordered_keys(cv, cr)])
-        pos, rank_c = _group_top(groups, keys, k)
-        fresh = np.full((len(touched), k), lowest, np.int64)
-        fresh[groups[pos], rank_c] = keys[pos]
-        best_keys[touched] = fresh
-        col_floor[touched] = _values(fresh[:, -1])
 
-    starts = list(range(0, n_rows, block))
-    if workers <= 1 or len(starts) == 1:
-        for s in starts:
-            merge(_reduce_block(decide, s, min(s + block, n_rows), k, col_floor.copy()))
-    else:
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            pending: list[Future] = []
-            for s in starts:  # a bounded number in flight keeps memory flat; a stale floor is still a lower bound
-                pending.append(pool.submit(_reduce_block, decide, s, min(s + block, n_rows), k, col_floor.copy()))
-                if len(pending) >= 2 * workers:
-                    merge(pending.pop(0).result())
-            for fut in pending:
-                merge(fut.result())
-    col_val = _values(best_keys)
-    col_idx = _LOW32 - (best_keys & _LOW32)
-    for idx, val in ((row_idx, row_val), (col_idx, col_val)):
-        gone = ~(val > -np.inf)
-        idx[gone], val[gone] = -1, -np.inf
-    return row_idx, row_val, col_idx, col_val
+SAMPLE_COLS = 2048  # columns of a block's bound sampled for each row's first exact scores
+
+
+def _reduce_pruned(bound: Callable, exact: Callable, start: int, stop: int, k: int, col_floor: np.ndarray):
+    """One block's row top-k and column candidates, scoring exactly only the pairs whose upper
+    bound reaches a lower bound of their row's or column's k-th best.
+
+    Row floor: the exact scores of the 2k best-bounded pairs of a column sample; any k real
+    scores of a row bound its k-th best from below. Column floor: the running k-th best of
+    earlier blocks, or (while a column has none) the exact scores of its k best-bounded pairs here.
+    """
+    upper, ctx = bound(start, stop)
+    rows, cols = upper.shape
+    kr = min(k, cols)
+    step = max(1, cols // SAMPLE_COLS)
+    sample = upper[:, ::step]
+    m = min(2 * kr, sample.shape[1])
+    seed = np.argpartition(sample, sample.shape[1] - m, axis=1)[:, sample.shape[1] - m:] * step
+    seed_r = np.repeat(np.arange(rows), m)
+    seed_v = exact(start, seed_r, seed.ravel(), ctx).reshape(rows, m)
+    row_floor = np.partition(seed_v, m - kr, axis=1)[:, m - kr]
+    keep = upper >= row_floor[:, None]
+    if rows >= k and not np.isfinite(col_floor).all():  # first blocks: this block's k best-bounded pairs per column
+        pick = np.argpartition(upper, rows - k, axis=0)[rows - k:]
+        cand = np.tile(np.arange(cols), k)
+        v = exact(start, pick.ravel(), cand, ctx).reshape(k, cols)
+        col_floor = np.maximum(col_floor, v.min(axis=0))
+        keep[pick.ravel(), cand] = True
+    keep |= upper >= col_floor[None, :]
+    keep[seed_r, seed.ravel()] = True
+    r, c = np.nonzero(keep)
+    v = exact(start, r, c, ctx)
+    pos, rank = _group_top(r, ordered_keys(v, c), kr)
+    return (start, r[pos] + start, rank, c[pos], v[pos]), (c, r + start, v)
+
+
+def pruned_top_k(bound: Callable, exact: Callable, n_rows: int, n_cols: int, k: int,
+                 block: int | None = None, workers: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """block_top_k's result without scoring every pair exactly.
+
+    `bound(start, stop)` gives (upper, ctx): a float32 (stop - start, n_cols) matrix that is at
+    least every pair's exact value; `exact(start, rows, cols, ctx)` gives the exact values of the
+    pairs (start + rows[i], cols[i]). Same result as block_top_k over the exact matrix, ties included.
+    """
+    if n_rows == 0 or n_cols == 0 or k <= 0:
+        return _empty(n_rows, n_cols, k)
+    merged = _Merged(n_rows, n_cols, k)
+    merged.run(lambda s, e, floor: _reduce_pruned(bound, exact, s, e, k, floor), n_rows,
+               block or max(k, 8, min(4096, BLOCK_CELLS // max(n_cols, 1))), workers or min(os.cpu_count() or 1, 4))
+    return merged.result()
 
 
 def _values(keys: np.ndarray) -> np.ndarray:
