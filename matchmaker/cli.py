@@ -160,7 +160,7 @@ def _print_matches(found: list, as_json: bool, stream_id: str | None, store: Sto
 @click.option("--postcode", default=None, help="With --text: where the stream is.")
 @click.option("--ewc", default=None, help="With --text: EWC code.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100))
-@click.option("--refresh", is_flag=True, help="Recompute and store every stream's top matches.")
+@click.option("--refresh", is_flag=True, help="Recompute and store every stream's top matches (and refit the text model).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 @model_option
@@ -172,7 +172,7 @@ def match(stream_id, text, direction, postcode, ewc, top, refresh, as_json, db, 
     store = Store(db)
     if refresh:
         start = time.perf_counter()
-        pairs = refresh_matches(store, build_index(store, load_embedder(model)), max(top, 10))
+        pairs = refresh_matches(store, build_index(store, load_embedder(model), refit=True), max(top, 10))
         click.echo(f"stored {pairs} matches in {time.perf_counter() - start:.1f} s", err=as_json)
         if not (stream_id or text):
             return

@@ -58,3 +58,20 @@ def clear_stale(conn: Connection, generation: int) -> bool:
         return False
     conn.execute(meta.delete().where(meta.c.key == STALE_KEY))
     return True
+
+
+TOKEN_KEY = "matches_token"
+
+
+def matches_token(conn: Connection) -> str | None:
+    """Names the stored lists as a whole: every write of them sets a new one, so a process
+    holding an index of an older state (matching/stored.py) sees that another wrote since."""
+    return conn.execute(select(meta.c.value).where(meta.c.key == TOKEN_KEY)).scalar()
+
+
+def new_matches_token(conn: Connection) -> str:
+    import secrets
+    token = secrets.token_hex(8)
+    conn.execute(meta.delete().where(meta.c.key == TOKEN_KEY))
+    conn.execute(meta.insert().values(key=TOKEN_KEY, value=token))
+    return token

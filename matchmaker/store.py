@@ -49,11 +49,11 @@ meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Colu
 # The data version: a counter per table plus "*" for any change, bumped in the same
 # transaction as every write (see _bump_versions), so each process that caches what it
 # read can check "*" once per request and reload, after the write, what depends on the
-# tables that moved. The audit log, `meta`, notifications and saved searches change no
-# cached view and bump nothing.
+# tables that moved. The audit log, `meta`, notifications, saved searches and the text model
+# change no cached view and bump nothing.
 data_versions = Table("data_versions", metadata, Column("name", String(64), primary_key=True),
                       Column("version", Integer, nullable=False))
-UNVERSIONED = frozenset({"meta", "audit", "data_versions", "notifications", "saved_searches"})
+UNVERSIONED = frozenset({"meta", "audit", "data_versions", "notifications", "saved_searches", "text_models"})
 
 organisations = Table(
     "organisations", metadata,

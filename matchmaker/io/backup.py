@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Integer, delete, select, text
 
 from matchmaker.errors import MatchmakerError
+from matchmaker.freshness import new_matches_token
 from matchmaker.io.importer import import_files
 from matchmaker.store import (
     SCHEMA_VERSION,
@@ -39,6 +40,7 @@ from matchmaker.store import (
     pending_changes,
     saved_searches,
     streams,
+    text_models,
     users,
 )
 
@@ -155,6 +157,10 @@ def restore(store: Store, path: Path, replace: bool = False,
         report = import_files(store, [], uploads={Path(path).name + ".json": records.encode("utf-8")}, conn=conn)
         if doc.get("matches"):
             conn.execute(matches.insert(), doc["matches"])
+        # the restored lists were scored with a text model the backup does not hold, and no
+        # process's index of the store before describes them: the next update starts afresh
+        conn.execute(delete(text_models))
+        new_matches_token(conn)
         for name, table in EXTRA_TABLES.items():
             if doc.get(name):
                 conn.execute(table.insert(), doc[name])

@@ -12,24 +12,85 @@ command or request, and a stream with no stored list is always recomputed.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 
 from sqlalchemy import delete, select
 
-from matchmaker.freshness import clear_stale, stale
-from matchmaker.matching import vectorstore
+from matchmaker.freshness import clear_stale, matches_token, new_matches_token, stale
+from matchmaker.matching import index as index_module
+from matchmaker.matching import rowupdate, textmodel, vectorstore
 from matchmaker.matching.embedding import Embedder, load_embedder
 from matchmaker.matching.index import Match, MatchIndex
+from matchmaker.matching.weights import current_weights
 from matchmaker.store import Store, matches
 
 DEFAULT_TOP = 10
+ROW_UPDATE_MAX = 0.01  # above this share of the streams changed at once, ranking all pairs again is cheaper
+
+# The index each process last stored lists from, per store: with the token of those lists, it is
+# what the store holds now (unless a write marked streams stale since), so the next sync updates
+# it row by row and readers use it without rebuilding. A token another process wrote retires it.
+_WARM: OrderedDict[tuple, tuple[str, MatchIndex]] = OrderedDict()
+_WARM_LOCK = threading.Lock()
+WARM_KEEP = 4
 
 
-def build_index(store: Store, embedder: Embedder | None = None) -> MatchIndex:
+def _warm_key(store: Store, embedder: Embedder) -> tuple:
+    return store.url, embedder.name
+
+
+def _warm(store: Store, embedder: Embedder, token: str | None) -> MatchIndex | None:
+    with _WARM_LOCK:
+        held = _WARM.get(_warm_key(store, embedder))
+    if not held or token is None or held[0] != token:
+        return None
+    index, weights = held[1], current_weights()
+    # the weights and vocabulary in use now are part of what an index is (a refit, a test's own)
+    same = index.vocab is index_module.default_vocabulary() and \
+        (index.weights.coef_, index.weights.intercept_) == (weights.coef_, weights.intercept_)
+    return index if same else None
+
+
+def _keep_warm(store: Store, embedder: Embedder, token: str, index: MatchIndex) -> None:
+    with _WARM_LOCK:
+        key = _warm_key(store, embedder)
+        _WARM[key] = (token, index)
+        _WARM.move_to_end(key)
+        while len(_WARM) > WARM_KEEP:
+            _WARM.popitem(last=False)
+
+
+def build_index(store: Store, embedder: Embedder | None = None, refit: bool = False) -> MatchIndex:
+    """The store's index: the one this process holds when nothing changed since, else built with
+    the store's frozen text model (a large store's, see textmodel.py), or a fresh fit (`refit`)."""
+    embedder = embedder or load_embedder()
+    with store.engine.connect() as conn:
+        warm = None if refit or stale(conn) is not None else _warm(store, embedder, matches_token(conn))
+        frozen = None if refit else textmodel.load(conn)
+    if warm is not None:
+        return warm
+    streams = store.streams()
+    model = frozen.model if frozen and not frozen.drifted(len(streams), 0) else None
     # on PostgreSQL with pgvector: unchanged texts' embeddings are read back and single queries
     # share the database's HNSW index (vectorstore.py); elsewhere this is the plain index
-    embedder = embedder or load_embedder()
-    index = MatchIndex(store.organisations(), store.streams(), vectorstore.reading(store, embedder))
+    index = MatchIndex(store.organisations(), streams, vectorstore.reading(store, embedder), text_model=model)
     return vectorstore.attach(store, index)
+
+
+def forget_warm() -> None:
+    """Drop the indexes this process holds (the next build starts from the store)."""
+    with _WARM_LOCK:
+        _WARM.clear()
+
+
+def _stored(conn, index: MatchIndex) -> str:
+    """After lists were written from `index`: keep its text model (large stores); a new token."""
+    if len(index.streams) >= textmodel.FROZEN_FROM:
+        textmodel.save(conn, index.text_model)
+    else:
+        textmodel.forget(conn)
+    return new_matches_token(conn)
 
 
 def _details(index: MatchIndex, stream_id: str, pairs: list[tuple[str, float]]) -> list[Match]:
@@ -63,6 +124,8 @@ def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> 
             found = _details(index, stream_id, pairs)
             _write(conn, stream_id, found)
             total += len(found)
+        token = _stored(conn, index)
+    _keep_warm(store, index.embedder, token, index)
     return total
 
 
@@ -143,10 +206,22 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
     """
     with store.engine.connect() as conn:
         seen = stale(conn)
-        stored = _stored_ranking(conn)
+        token = matches_token(conn)
+        frozen = textmodel.load(conn)
     changed = set(changed) | (seen[1] if seen else set())
+    if index is None:
+        embedder = embedder or load_embedder()
+        warm = _warm(store, embedder, token)
+        if warm is not None and warm.ranked is not None and (top or warm.ranked.top) == warm.ranked.top \
+                and frozen is not None and frozen.model.digest == warm.text_model.digest \
+                and not frozen.drifted(len(warm.streams), len(changed)) \
+                and len(changed) <= max(1, ROW_UPDATE_MAX * len(warm.streams)):
+            return _sync_rows(store, embedder, warm, changed, seen)
+    with store.engine.connect() as conn:
+        stored = _stored_ranking(conn)
     top = top or max([DEFAULT_TOP, *map(len, stored.values())])
-    index = index or build_index(store, embedder)
+    refit = frozen is not None and frozen.drifted(len(store.streams()), len(changed))
+    index = index or build_index(store, embedder, refit=refit)
     fresh = index.all_pairs(top)
     redo = [sid for sid, pairs in fresh.items()
             if sid in changed or sid not in stored and pairs
@@ -161,7 +236,35 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
             _write(conn, sid, _details(index, sid, fresh[sid]))
         if seen is not None:
             clear_stale(conn, seen[0])
+        token = _stored(conn, index)
+    _keep_warm(store, index.embedder, token, index)
     return len(redo) + len(gone)
+
+
+def _sync_rows(store: Store, embedder: Embedder, warm: MatchIndex, changed: set[str],
+               seen: tuple[int, set[str]] | None) -> int:
+    """`sync` for a few changed streams on the index this process holds: their features alone,
+    their lists and those they enter or leave ranked again (rowupdate.py), only those rewritten."""
+    now = {sid: store.stream(sid) for sid in sorted(changed)}
+    known = {s.id for s in warm.streams}
+    now = {sid: s for sid, s in now.items() if s is not None or sid in known}
+    orgs = [o for o in (store.organisation(oid) for oid in sorted({s.org_id for s in now.values() if s})) if o]
+    index, moved = rowupdate.updated(warm, now, orgs)
+    index.ranked, touched = rowupdate.rerank(warm, index, moved)
+    lists = rowupdate.lists(index, index.ranked, touched)
+    gone = [sid for sid, s in now.items() if s is None]
+    with store.transaction() as conn:
+        for sid in gone:
+            conn.execute(delete(matches).where(matches.c.stream_id == sid))
+        for sid, pairs in lists.items():
+            _write(conn, sid, _details(index, sid, pairs))
+        if seen is not None:
+            clear_stale(conn, seen[0])
+        textmodel.count_changes(conn, len(now))
+        token = new_matches_token(conn)
+    _keep_warm(store, embedder, token, index)
+    vectorstore.attach(store, index)  # PostgreSQL: the changed streams' vectors (others unchanged)
+    return len(lists) + len(gone)
 
 
 def is_stale(store: Store) -> bool:

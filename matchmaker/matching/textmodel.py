@@ -130,9 +130,10 @@ class Frozen:
     model: TextModel
     changed: int
 
-    def drifted(self, streams: int) -> bool:
-        return streams < FROZEN_FROM or self.model.rows < FROZEN_FROM or self.changed > DRIFT * self.model.rows \
-            or (streams > LSA_ABOVE) != self.model.dense
+    def drifted(self, streams: int, more: int = 0) -> bool:
+        """Whether a store of `streams` streams, `more` of them changing now, needs a new fit."""
+        return streams < FROZEN_FROM or self.model.rows < FROZEN_FROM \
+            or self.changed + more > DRIFT * self.model.rows or (streams > LSA_ABOVE) != self.model.dense
 
 
 def load(conn: Connection) -> Frozen | None:

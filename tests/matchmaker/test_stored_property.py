@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from matchmaker.io.importer import import_files, remove_streams
-from matchmaker.matching.stored import build_index, ensure_fresh, is_stale, refresh_matches, sync, sync_changed
+from matchmaker.matching import rowupdate
+from matchmaker.matching.stored import (
+    build_index,
+    ensure_fresh,
+    forget_warm,
+    is_stale,
+    refresh_matches,
+    sync,
+    sync_changed,
+)
 from matchmaker.store import Store, matches, streams
 from matchmaker.trust import editing
 from matchmaker.trust.accounts import User
@@ -69,9 +78,34 @@ def apply(store: Store, tmp: Path, n: int, operation: tuple) -> None:
         remove_streams(store, [ids[operation[1] % len(ids)]])
 
 
+def cold_refresh(store: Store, embedder) -> None:
+    """A full refresh from the store alone: no index this process holds."""
+    forget_warm()
+    refresh_matches(store, build_index(store, embedder))
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(st.tuples(op, st.booleans()), min_size=1, max_size=6))
 def test_incremental_lists_equal_full_refresh(ops, vocab, monkeypatch):
+    check_ops(ops, vocab, monkeypatch)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(op, st.booleans()), min_size=1, max_size=6))
+def test_row_updates_equal_full_refresh(ops, vocab, monkeypatch):
+    """The same with the text model frozen (as on a large store) and every update done row by
+    row on the index this process holds (matching/rowupdate.py)."""
+    monkeypatch.setattr("matchmaker.matching.textmodel.FROZEN_FROM", 0)
+    monkeypatch.setattr("matchmaker.matching.textmodel.DRIFT", 1e9)
+    monkeypatch.setattr("matchmaker.matching.stored.ROW_UPDATE_MAX", 1.0)
+    calls = []
+    real = rowupdate.rerank
+    monkeypatch.setattr("matchmaker.matching.rowupdate.rerank", lambda *a: calls.append(1) or real(*a))
+    check_ops(ops, vocab, monkeypatch)
+    assert calls, "no update went row by row"
+
+
+def check_ops(ops, vocab, monkeypatch):
     monkeypatch.setattr("matchmaker.matching.index.default_vocabulary", lambda: vocab)
     embedder = FakeEmbedder()
     with tempfile.TemporaryDirectory() as d:
@@ -86,7 +120,7 @@ def test_incremental_lists_equal_full_refresh(ops, vocab, monkeypatch):
         ensure_fresh(store, embedder)  # what the next command or request does
         assert not is_stale(store)
         incremental = rows(store)
-        refresh_matches(store, build_index(store, embedder))
+        cold_refresh(store, embedder)
         assert incremental == rows(store)
 
 
