@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from matchmaker.matching import ann
 from matchmaker.matching.embedding import Embedder
@@ -69,9 +69,12 @@ def unavailable(store: Store) -> str | None:
     if engine.dialect.name != "postgresql":
         return f"the store is {engine.dialect.name}, not PostgreSQL"
     key = engine.url.render_as_string(hide_password=True)
-    if key not in _ready:
-        _ready[key] = _prepare(engine)
-    return _ready[key]
+    if key in _ready:
+        return _ready[key]
+    reason = _prepare(engine)
+    if not (reason or "").startswith("cannot reach"):  # an outage is asked again next time
+        _ready[key] = reason
+    return reason
 
 
 def _prepare(engine: Engine) -> str | None:
@@ -88,6 +91,8 @@ def _prepare(engine: Engine) -> str | None:
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
             for statement in DDL:
                 conn.execute(text(statement))
+    except OperationalError as exc:
+        return f"cannot reach the database: {str(exc.orig).strip()}"
     except DBAPIError as exc:
         return f"cannot prepare the table {TABLE}: {str(exc.orig).strip()}"
     return None
