@@ -106,6 +106,8 @@ def embedding_model(embedder: Embedder) -> str:
     """The embedding model's name in the table: readable, plus a hash of what shapes its vectors."""
     inner = getattr(embedder, "inner", embedder)
     shape = f"{inner.name}|{getattr(inner, 'path', '')}|{getattr(inner, 'prefix', '')}|{getattr(inner, 'dim', '')}"
+    runtime = getattr(inner, "runtime", "torch")  # float and int8 ONNX vectors are other models' rows
+    shape += "" if runtime == "torch" else f"|{runtime}"
     return f"{re.sub(r'[^A-Za-z0-9._-]', '_', str(inner.name))[:60]}#{text_hash(shape)[:12]}"
 
 
