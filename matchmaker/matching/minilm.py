@@ -102,13 +102,16 @@ def _exported(folder: Path, cache_dir: Path, int8: bool) -> Path:
     weights = folder / "model.safetensors"
     stat = weights.stat()
     key = hashlib.sha1(f"{folder.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-    target = cache_dir / "onnx" / f"{folder.parent.name}-{folder.name}-{key}-{'int8' if int8 else 'f32'}.onnx"
+    stem = cache_dir / "onnx" / f"{folder.parent.name}-{folder.name}-{key}"
+    target = stem.with_name(stem.name + ("-int8.onnx" if int8 else "-f32.onnx"))
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        fused = Path(tmp) / "fused.onnx"
-        _export_fused(folder, Path(tmp) / "raw.onnx", fused)
+        fused = stem.with_name(stem.name + "-f32.onnx")  # the float export, when there, is the int8 one's start
+        if not fused.exists():
+            fused = Path(tmp) / "fused.onnx"
+            _export_fused(folder, Path(tmp) / "raw.onnx", fused)
         result = fused
         if int8:
             result = Path(tmp) / "int8.onnx"
