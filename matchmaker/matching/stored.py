@@ -67,9 +67,9 @@ def build_index(store: Store, embedder: Embedder | None = None, refit: bool = Fa
     embedder = embedder or load_embedder()
     with store.engine.connect() as conn:
         warm = None if refit or stale(conn) is not None else _warm(store, embedder, matches_token(conn))
+        if warm is not None:
+            return warm
         frozen = None if refit else textmodel.load(conn)
-    if warm is not None:
-        return warm
     streams = store.streams()
     model = frozen.model if frozen and not frozen.drifted(len(streams), 0) else None
     # on PostgreSQL with pgvector: unchanged texts' embeddings are read back and single queries
@@ -207,13 +207,13 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
     with store.engine.connect() as conn:
         seen = stale(conn)
         token = matches_token(conn)
-        frozen = textmodel.load(conn)
+        frozen = textmodel.status(conn)
     changed = set(changed) | (seen[1] if seen else set())
     if index is None:
         embedder = embedder or load_embedder()
         warm = _warm(store, embedder, token)
         if warm is not None and warm.ranked is not None and (top or warm.ranked.top) == warm.ranked.top \
-                and frozen is not None and frozen.model.digest == warm.text_model.digest \
+                and frozen is not None and frozen.digest == warm.text_model.digest \
                 and not frozen.drifted(len(warm.streams), len(changed)) \
                 and len(changed) <= max(1, ROW_UPDATE_MAX * len(warm.streams)):
             return _sync_rows(store, embedder, warm, changed, seen)

@@ -126,14 +126,25 @@ class TextModel:
 
 @dataclass
 class Frozen:
-    """The stored model and how far the store has moved since it was fitted."""
-    model: TextModel
+    """The stored model (None: not read, see `status`) and how far the store has moved since it was fitted."""
+    digest: str
+    rows: int
+    dense: bool
     changed: int
+    model: TextModel | None = None
 
     def drifted(self, streams: int, more: int = 0) -> bool:
         """Whether a store of `streams` streams, `more` of them changing now, needs a new fit."""
-        return streams < FROZEN_FROM or self.model.rows < FROZEN_FROM \
-            or self.changed + more > DRIFT * self.model.rows or (streams > LSA_ABOVE) != self.model.dense
+        return streams < FROZEN_FROM or self.rows < FROZEN_FROM \
+            or self.changed + more > DRIFT * self.rows or (streams > LSA_ABOVE) != self.dense
+
+
+def status(conn: Connection) -> Frozen | None:
+    """The stored model's digest, size and drift, without reading the model itself (megabytes)."""
+    row = conn.execute(select(text_models.c.digest, text_models.c.rows, text_models.c.changed)
+                       .where(text_models.c.name == NAME)).first()
+    # a model is dense (LSA) exactly when fitted on more than LSA_ABOVE texts
+    return Frozen(row.digest, int(row.rows), int(row.rows) > LSA_ABOVE, int(row.changed)) if row else None
 
 
 def load(conn: Connection) -> Frozen | None:
@@ -145,7 +156,7 @@ def load(conn: Connection) -> Frozen | None:
     except (ValueError, KeyError, OSError):  # unreadable: treated as absent, refitted by the next update
         return None
     model.digest = row.digest
-    return Frozen(model, int(row.changed))
+    return Frozen(row.digest, model.rows, model.dense, int(row.changed), model)
 
 
 def save(conn: Connection, model: TextModel) -> None:
