@@ -15,7 +15,11 @@ Per size, in its own process (so peak RSS is its own):
   geometry is realistic without encoding 100k texts on a shared 2-core machine;
 - index build (everything but the embedding), all-pairs top-10 (exact), and the bare blocked
   matrix product of the same embeddings (offers x needs, no selection) in the same run, as a ratio;
+- import: `import_files` of the two CSV files into a new SQLite store (read, validate, write);
+- store lists: every stream's top-10 list with its explanation written to the store (refresh);
 - chain discovery on the firm graph of the top-10 lists;
+- 1 edit: one stream's title edited, then `sync_changed` as the app runs it (row by row on the
+  index the process holds, rowupdate.py);
 - warm single-stream query latency p50/p95;
 - growth exponent of each time between consecutive sizes (log t2/t1 / log n2/n1).
 """
@@ -130,16 +134,29 @@ def rss_mb() -> float:
 
 
 def one_size(n: int, encode: dict) -> dict:
+    from dataclasses import replace
+
     from matchmaker.chains import graph
     from matchmaker.chains.discovery import find_chains
+    from matchmaker.freshness import mark_stale
+    from matchmaker.io.importer import import_files
+    from matchmaker.matching import stored
     from matchmaker.matching.concepts import default_vocabulary
     from matchmaker.matching.index import MatchIndex
     from matchmaker.matching.topk import BLOCK_CELLS
     from matchmaker.matching.weights import current_weights
+    from matchmaker.store import Store
     out: dict = {"streams": n}
-    t0 = time.perf_counter()
     orgs, streams, sources = corpus(n)
-    out["import_s"] = time.perf_counter() - t0  # records built; the store write is measured by `matchmaker import`
+    folder = Path(tempfile.mkdtemp())
+    store = Store(f"sqlite:///{folder / 'scale.db'}")
+    write_csv(folder, orgs, streams)
+    t0 = time.perf_counter()  # `matchmaker import`: read, validate and store both files
+    import_files(store, [folder / "organisations.csv", folder / "streams.csv"])
+    out["import_s"] = time.perf_counter() - t0
+    streams = store.streams()
+    by_id = {s.id: i for i, s in enumerate(corpus(n)[1])}
+    sources = [sources[by_id[s.id]] for s in streams]
     bt, bd = base_embeddings(Path(tempfile.gettempdir()))
     embedder = SimulatedEmbedder(bt, bd, sources)
     vocab = default_vocabulary()
@@ -162,11 +179,21 @@ def one_size(n: int, encode: dict) -> dict:
     pairs = index.all_pairs(top=10)
     out["all_pairs_s"] = time.perf_counter() - t0
     out["all_pairs_vs_bare"] = out["all_pairs_s"] / out["bare_product_s"]
+    t0 = time.perf_counter()  # all-pairs again inside, plus each list's explanation written to the store
+    stored.refresh_matches(store, index)
+    out["store_lists_s"] = time.perf_counter() - t0 - out["all_pairs_s"]
     t0 = time.perf_counter()
     F = graph.firm_graph(graph.build_graph(orgs, streams, pairs))
     chains = find_chains(F)
     out["chains_s"] = time.perf_counter() - t0
     out["chains"] = len(chains)
+    edit = replace(streams[n // 2], title=streams[n // 2].title + " (renset, sorteret)")
+    with store.transaction() as conn:  # one stream edited, as the edit form writes it
+        store.upsert(conn, [], [edit])
+        mark_stale(conn, [edit.id])
+    t0 = time.perf_counter()
+    out["update_lists"] = stored.sync_changed(store, [edit.id], embedder)
+    out["update_s"] = time.perf_counter() - t0
     rng = random.Random(1)
     lat = []
     for _ in range(60):
@@ -177,15 +204,30 @@ def one_size(n: int, encode: dict) -> dict:
     lat = lat[10:]
     out["query_p50_ms"] = statistics.median(lat)
     out["query_p95_ms"] = float(np.percentile(lat, 95))
-    out["end_to_end_s"] = out["embed_ours_s"] + out["index_build_s"] + out["all_pairs_s"] + out["chains_s"]
+    out["end_to_end_s"] = (out["import_s"] + out["embed_ours_s"] + out["index_build_s"] + out["all_pairs_s"]
+                           + out["store_lists_s"] + out["chains_s"])
     out["peak_rss_mb"] = rss_mb()
     return out
 
 
-COLUMNS = [("streams", "streams", "{:.0f}"), ("tagging_s", "tag s", "{:.1f}"), ("embed_raw_s", "embed raw s*", "{:.0f}"),
+def write_csv(folder: Path, orgs: list[Organisation], streams: list[Stream]) -> None:
+    """The records as the two CSV files a facilitator would import."""
+    for name, rows, fields in (("organisations.csv", orgs, ("id", "name", "kind", "sector", "postcode")),
+                               ("streams.csv", streams, ("id", "org_id", "direction", "title", "description", "language",
+                                                         "material", "ewc", "quantity", "unit"))):
+        with (folder / name).open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(fields)
+            for r in rows:
+                w.writerow(["" if getattr(r, k) is None else getattr(r, k) for k in fields])
+
+
+COLUMNS = [("streams", "streams", "{:.0f}"), ("import_s", "import s", "{:.1f}"),
+           ("tagging_s", "tag s", "{:.1f}"), ("embed_raw_s", "embed raw s*", "{:.0f}"),
            ("embed_ours_s", "embed ours s*", "{:.0f}"), ("index_build_s", "index s", "{:.1f}"),
            ("bare_product_s", "bare prod s", "{:.2f}"), ("all_pairs_s", "all-pairs s", "{:.2f}"),
-           ("all_pairs_vs_bare", "vs bare", "{:.2f}x"), ("chains_s", "chains s", "{:.1f}"),
+           ("all_pairs_vs_bare", "vs bare", "{:.2f}x"), ("store_lists_s", "store lists s", "{:.0f}"), ("chains_s", "chains s", "{:.1f}"),
+           ("update_s", "1 edit s", "{:.2f}"),
            ("query_p50_ms", "q p50 ms", "{:.0f}"), ("query_p95_ms", "q p95 ms", "{:.0f}"),
            ("end_to_end_s", "end-to-end s", "{:.0f}"), ("peak_rss_mb", "peak MB", "{:.0f}")]
 
@@ -219,7 +261,8 @@ def main() -> None:
     for a, b in zip(results, results[1:]):
         grow = math.log(b["streams"] / a["streams"])
         exps = {k: math.log(max(b[k], 1e-9) / max(a[k], 1e-9)) / grow
-                for k in ("tagging_s", "index_build_s", "all_pairs_s", "bare_product_s", "chains_s", "peak_rss_mb")}
+                for k in ("import_s", "tagging_s", "index_build_s", "all_pairs_s", "bare_product_s", "store_lists_s",
+                          "chains_s", "update_s", "peak_rss_mb")}
         print(f"growth exponent {a['streams']} -> {b['streams']}: " + ", ".join(f"{k} {v:.2f}" for k, v in exps.items()))
 
 
