@@ -1,25 +1,32 @@
 """Exact all-pairs decisions with pruning: a cheap upper bound for every pair, the full score
 only where the bound can reach a row's or a column's top-k (the selection is topk.pruned_top_k).
 
-Per block of offers, the two dense products (embeddings and LSA rows: the bulk of the work,
-the same BLAS calls the full score makes) are computed as they are; everything else is bounded
-from small per-side tables:
-- distance exactly enough from a table over the distinct sites (exp(-km/scale) of a few
-  hundred postcodes instead of every pair);
-- EWC code / material agreement exactly, from a table over the distinct (code, material) keys;
-- the concept cosine by 1 where both sides have concepts (0 otherwise), quantity by 1.
-The bound is the weights' decision with those values (coefficients are non-negative) plus a
-margin for float32 rounding. The pairs it keeps get the full score from `features.assemble`,
-the same elementwise code the dense score runs, on the block products' own values, so every
-returned score has the bits the dense computation gives.
+The bound of a block of offers against every need costs a fraction of the bare embedding
+product, because no full-width product is taken:
+- semantic and lexical: the rows projected on their leading principal directions (fitted on a
+  sample) plus, as one more column, the norm of what the projection leaves out; by
+  Cauchy-Schwarz head.head + |tail||tail| >= the full dot product. Clipped to [0, 1] as the score is.
+- taxonomy: one sparse product of the offer's concepts (each weighted by the larger of its
+  concept and its use normalisation, an upper bound of the max of the two cosines) plus one-hot
+  columns for material, EWC code, subchapter and chapter (the EWC agreement 1 / 0.6 / 0.3 is
+  0.4 [code] + 0.3 [subchapter] + 0.3 [chapter]) against the needs' dense columns;
+- distance: from a table over the distinct sites (and transport scales) of each side;
+- quantity by 1, uplift and intercept exact per row, plus a margin for float32 rounding.
+The pairs it keeps get the full score from `features.assemble`, the same elementwise code the
+dense score runs; their embedding and LSA dot products are on the exact grid (grid.py), so a
+per-pair sum gives the bits the block product gives, and every returned value is the dense one.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from matchmaker.matching.features import COMPONENTS, StreamFeatures, assemble, distance_km, side_arrays
 from matchmaker.matching.weights import MatchWeights
+
+HEAD_DIMS = {"emb": 48, "lsa": 48}   # leading directions per dense side; the rest is bounded by norms
+FIT_ROWS = 4000                      # rows sampled to fit the directions
 
 
 def prunable(o: StreamFeatures, n: StreamFeatures, weights: MatchWeights) -> bool:
@@ -46,10 +53,59 @@ def _sites(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return inverse.ravel(), np.where(sites == 9.0, np.nan, sites).astype(np.float32)
 
 
-def _keys(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    table = np.stack(columns, axis=1)
-    distinct, inverse = np.unique(table, axis=0, return_inverse=True)
-    return inverse.ravel(), distinct
+def _heads(a: np.ndarray, b: np.ndarray, dims: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a and b as [head, tail norm] so that a_head . b_head + |a_tail||b_tail| >= a . b;
+    a's side is multiplied by `scale` (a non-negative weight)."""
+    width = a.shape[1]
+    if dims >= width:  # nothing to leave out: the rows themselves, tail 0
+        return (np.hstack([a * np.float32(scale), np.zeros((len(a), 1), np.float32)]).astype(np.float32),
+                np.hstack([b, np.zeros((len(b), 1), np.float32)]).astype(np.float32))
+    rng = np.random.default_rng(0)
+    both = np.vstack([a, b])
+    sample = both[rng.choice(len(both), min(FIT_ROWS, len(both)), replace=False)].astype(np.float64)
+    basis = np.linalg.svd(sample, full_matrices=False)[2][:dims]   # orthonormal rows
+    out = []
+    for rows, s in ((a, scale), (b, 1.0)):
+        x = rows.astype(np.float64)
+        head = x @ basis.T
+        tail = np.sqrt(np.maximum(np.einsum("ij,ij->i", x, x) - np.einsum("ij,ij->i", head, head), 0.0))
+        tail += 1e-4   # float error of the difference of squares
+        out.append((np.hstack([head, tail[:, None]]) * s).astype(np.float32))
+    return out[0], out[1]
+
+
+def _taxonomy_rows(o: StreamFeatures, n: StreamFeatures, so: dict, sn: dict, coef: float
+                   ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """(offer rows sparse, need columns dense) whose product bounds coef x taxonomy from above."""
+    conc_o = sparse.csr_matrix(o.concepts, dtype=np.float32)
+    uses_o = sparse.csr_matrix(o.uses, dtype=np.float32)
+    weight = np.maximum(conc_o.multiply(so["inv_c"][:, None]).toarray(), uses_o.multiply(so["inv_u"][:, None]).toarray())
+    cols_n = [np.asarray(sparse.csr_matrix(n.concepts).toarray(), np.float32) * sn["inv_c"][:, None]]
+    parts_o = [weight * np.float32(0.6 * coef)]
+    for values_o, values_n, w in ((o.material, n.material, 0.15), (o.ewc, n.ewc, 0.25 * 0.4),
+                                  (o.subchapter, n.subchapter, 0.25 * 0.3), (o.chapter, n.chapter, 0.25 * 0.3)):
+        keys = np.unique(values_n[values_n >= 0]) if w != 0.15 else np.unique(values_n)
+        col_o = np.searchsorted(keys, values_o)
+        hit_o = (col_o < len(keys)) & (keys[np.minimum(col_o, max(len(keys) - 1, 0))] == values_o) if len(keys) else \
+            np.zeros(len(values_o), bool)
+        if w != 0.15:
+            hit_o &= values_o >= 0
+        onehot_o = np.zeros((len(values_o), len(keys)), np.float32)
+        onehot_o[np.flatnonzero(hit_o), col_o[hit_o]] = np.float32(w * coef)
+        onehot_n = (values_n[:, None] == keys[None, :]).astype(np.float32)
+        parts_o.append(onehot_o)
+        cols_n.append(onehot_n)
+    rows_o = sparse.csr_matrix(np.hstack(parts_o))
+    return rows_o, np.ascontiguousarray(np.hstack(cols_n).T)
+
+
+def _add_product(a: sparse.csr_matrix, b: np.ndarray, out: np.ndarray) -> None:
+    """out += a @ b for a sparse a and a C-ordered dense b, without a temporary block."""
+    try:
+        from scipy.sparse import _sparsetools
+        _sparsetools.csr_matvecs(a.shape[0], a.shape[1], b.shape[1], a.indptr, a.indices, a.data, b.ravel(), out.ravel())
+    except (ImportError, AttributeError, TypeError, ValueError):   # a scipy without the kernel: the plain product
+        out += a @ b
 
 
 class PrunedPairs:
@@ -61,42 +117,37 @@ class PrunedPairs:
         self.coef = coef
         self.so, self.sn = side_arrays(o), side_arrays(n)
         self.bits = (_bits(o.concepts), _bits(o.uses), _bits(n.concepts))
-        # distance: km between the distinct sites once; exp(-km/scale) per block row
-        self.site_o, sites_o = _sites(o.xyz)
+        self.tax_o, self.tax_n = _taxonomy_rows(o, n, self.so, self.sn, float(coef["taxonomy"]))
+        # distance: km between the distinct sites once; coef x exp(-km/scale) per distinct (site, scale)
+        site_o, sites_o = _sites(o.xyz)
         self.site_n, sites_n = _sites(n.xyz)
-        self.km = distance_km(sites_o, sites_n)
-        # taxonomy without the concept cosine (bounded by 1 where both sides have concepts)
-        has_o = (self.so["inv_c"] > 0) | (self.so["inv_u"] > 0)
-        has_n = self.sn["inv_c"] > 0
-        self.key_o, ko = _keys(o.ewc, o.material, has_o.astype(np.int64))
-        self.key_n, kn = _keys(n.ewc, n.material, has_n.astype(np.int64))
-        e_o, e_n = ko[:, 0][:, None], kn[:, 0][None, :]
-        ewc = np.maximum.reduce([1.0 * ((e_o == e_n) & (e_o >= 0)), 0.6 * ((e_o // 100 == e_n // 100) & (e_o >= 0)),
-                                 0.3 * ((e_o // 10000 == e_n // 10000) & (e_o >= 0))])
-        tax = 0.6 * (ko[:, 2][:, None] * kn[:, 2][None, :]) + 0.25 * ewc + 0.15 * (ko[:, 1][:, None] == kn[:, 1][None, :])
-        self.tax = (coef["taxonomy"] * tax).astype(np.float32)
+        km = distance_km(sites_o, sites_n)
+        pairs = np.stack([site_o, self.so["scale"].view(np.int32)], axis=1)
+        distinct, self.dist_row = np.unique(pairs, axis=0, return_inverse=True)
+        self.dist_row = self.dist_row.ravel()
+        km_rows = km[distinct[:, 0]]
+        scale = distinct[:, 1].astype(np.int32).view(np.float32)[:, None]
+        dist = np.where(np.isnan(km_rows), np.float32(0.5), np.exp(-km_rows / scale))
+        self.dist = (coef["distance"] * dist).astype(np.float32)
         # per row: intercept, quantity at most 1, the offer's uplift, and a margin for rounding
         margin = 1e-4 * (1.0 + sum(abs(float(v)) for v in coef.values()) + abs(weights.intercept_))
         self.row_const = (np.float32(weights.intercept_) + coef["quantity"] + coef["uplift"] * self.so["uplift"]
                           + np.float32(margin)).astype(np.float32)
 
     def bound(self, start: int, stop: int):
-        o, n, coef = self.o, self.n, self.coef
+        coef, o, n = self.coef, self.o, self.n
         semantic = o.emb[start:stop] @ n.emb.T
         lexical = o.tfidf[start:stop] @ n.tfidf.T
+        # coef x max(x, 0) >= coef x clip(x, 0, 1): two cheap passes instead of a clip
         upper = np.multiply(semantic, coef["semantic"])
-        np.maximum(upper, 0, out=upper)
+        np.maximum(upper, 0.0, out=upper)
         tmp = np.multiply(lexical, coef["lexical"])
-        np.maximum(tmp, 0, out=tmp)
+        np.maximum(tmp, 0.0, out=tmp)
         upper += tmp
-        km = self.km[self.site_o[start:stop]]
-        dist = np.exp(-km / self.so["scale"][start:stop, None])
-        dist = np.where(np.isnan(km), np.float32(0.5), dist) * coef["distance"]
-        np.take(dist.astype(np.float32, copy=False), self.site_n, axis=1, out=tmp, mode="clip")
+        _add_product(self.tax_o[start:stop], self.tax_n, upper)
+        table = self.dist[self.dist_row[start:stop]] + self.row_const[start:stop, None]
+        np.take(table, self.site_n, axis=1, out=tmp, mode="clip")
         upper += tmp
-        np.take(self.tax[self.key_o[start:stop]], self.key_n, axis=1, out=tmp, mode="clip")
-        upper += tmp
-        upper += self.row_const[start:stop, None]
         return upper, (semantic, lexical)
 
     def exact(self, start: int, rows: np.ndarray, cols: np.ndarray, ctx) -> np.ndarray:

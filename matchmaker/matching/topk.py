@@ -120,12 +120,13 @@ class _Merged:
         if len(cc) == 0:
             return
         touched = np.unique(cc)
-        old = self.best_keys[touched]
-        groups = np.concatenate([np.repeat(np.arange(len(touched)), k), np.searchsorted(touched, cc)])
-        keys = np.concatenate([old.ravel(), ordered_keys(cv, cr)])
-        pos, rank_c = _group_top(groups, keys, k)
-        fresh = np.full((len(touched), k), np.iinfo(np.int64).min, np.int64)
-        fresh[groups[pos], rank_c] = keys[pos]
+        # the block's k best of each touched column next to its running k best, then one sort per row
+        pos, rank_c = _group_top(np.searchsorted(touched, cc), ordered_keys(cv, cr), k)
+        both = np.full((len(touched), 2 * k), np.iinfo(np.int64).min, np.int64)
+        both[:, :k] = self.best_keys[touched]
+        both[np.searchsorted(touched, cc[pos]), k + rank_c] = ordered_keys(cv[pos], cr[pos])
+        both.sort(axis=1)
+        fresh = both[:, :k - 1:-1] if k > 0 else both[:, :0]
         self.best_keys[touched] = fresh
         self.col_floor[touched] = _values(fresh[:, -1])
 
@@ -177,7 +178,7 @@ def block_top_k(decide: Callable[[int, int], np.ndarray], n_rows: int, n_cols: i
     return merged.result()
 
 
-SAMPLE_COLS = 2048  # columns of a block's bound sampled for each row's first exact scores
+SAMPLE_COLS = 512  # columns of a block's bound sampled for each row's first exact scores
 
 
 def _reduce_pruned(bound: Callable, exact: Callable, start: int, stop: int, k: int, col_floor: np.ndarray):
@@ -187,6 +188,7 @@ def _reduce_pruned(bound: Callable, exact: Callable, start: int, stop: int, k: i
     Row floor: the exact scores of the 2k best-bounded pairs of a column sample; any k real
     scores of a row bound its k-th best from below. Column floor: the running k-th best of
     earlier blocks, or (while a column has none) the exact scores of its k best-bounded pairs here.
+    A pair whose exact value reaches a floor has a bound that reaches it too, so it is scored.
     """
     upper, ctx = bound(start, stop)
     rows, cols = upper.shape
@@ -195,22 +197,19 @@ def _reduce_pruned(bound: Callable, exact: Callable, start: int, stop: int, k: i
     sample = upper[:, ::step]
     m = min(2 * kr, sample.shape[1])
     seed = np.argpartition(sample, sample.shape[1] - m, axis=1)[:, sample.shape[1] - m:] * step
-    seed_r = np.repeat(np.arange(rows), m)
-    seed_v = exact(start, seed_r, seed.ravel(), ctx).reshape(rows, m)
+    seed_v = exact(start, np.repeat(np.arange(rows), m), seed.ravel(), ctx).reshape(rows, m)
     row_floor = np.partition(seed_v, m - kr, axis=1)[:, m - kr]
-    keep = upper >= row_floor[:, None]
     if rows >= k and not np.isfinite(col_floor).all():  # first blocks: this block's k best-bounded pairs per column
         pick = np.argpartition(upper, rows - k, axis=0)[rows - k:]
-        cand = np.tile(np.arange(cols), k)
-        v = exact(start, pick.ravel(), cand, ctx).reshape(k, cols)
+        v = exact(start, pick.ravel(), np.tile(np.arange(cols), k), ctx).reshape(k, cols)
         col_floor = np.maximum(col_floor, v.min(axis=0))
-        keep[pick.ravel(), cand] = True
-    keep |= upper >= col_floor[None, :]
-    keep[seed_r, seed.ravel()] = True
-    r, c = np.nonzero(keep)
+    r, c = np.nonzero(upper >= np.minimum(row_floor[:, None], col_floor[None, :]))
     v = exact(start, r, c, ctx)
-    pos, rank = _group_top(r, ordered_keys(v, c), kr)
-    return (start, r[pos] + start, rank, c[pos], v[pos]), (c, r + start, v)
+    mine = v >= row_floor[r]   # only these can be in their row's top-k
+    pos, rank = _group_top(r[mine], ordered_keys(v[mine], c[mine]), kr)
+    row_part = (start, r[mine][pos] + start, rank, c[mine][pos], v[mine][pos])
+    theirs = v >= col_floor[c]
+    return row_part, (c[theirs], r[theirs] + start, v[theirs])
 
 
 def pruned_top_k(bound: Callable, exact: Callable, n_rows: int, n_cols: int, k: int,
