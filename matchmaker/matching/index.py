@@ -11,6 +11,7 @@ import numpy as np
 from matchmaker import reference
 from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.matching import ann
+from matchmaker.matching.allpairs import PrunedPairs, prunable
 from matchmaker.matching.concepts import Vocabulary, default_vocabulary
 from matchmaker.matching.danish import language_of, tokens
 from matchmaker.matching.embedding import Embedder
@@ -27,7 +28,7 @@ from matchmaker.matching.features import (
 )
 from matchmaker.matching.grid import on_grid
 from matchmaker.matching.textmodel import TextModel
-from matchmaker.matching.topk import Ranked, block_top_k
+from matchmaker.matching.topk import Ranked, block_top_k, pruned_top_k
 from matchmaker.matching.weights import MatchWeights, current_weights
 from matchmaker.model import HIERARCHY_NAMES, MATERIALS, Organisation, Stream
 from matchmaker.quantities import extract_quantity, stream_amount
@@ -279,12 +280,16 @@ class MatchIndex:
         if n_o == 0 or n_n == 0:
             return result
         self.weights.check_fitted()
-        offers, needs = _dense_concepts(self.offers), _dense_concepts(self.needs)
+        if prunable(self.offers, self.needs, self.weights):  # LSA rows: bound every pair, score the few that can rank
+            pruned = PrunedPairs(self.offers, self.needs, self.weights)
+            o_idx, o_val, n_idx, n_val = pruned_top_k(pruned.bound, pruned.exact, n_o, n_n, top, block)
+        else:
+            offers, needs = _dense_concepts(self.offers), _dense_concepts(self.needs)
 
-        def decide(start: int, stop: int) -> np.ndarray:
-            return self.decision(offers.take(slice(start, stop), False), needs)
+            def decide(start: int, stop: int) -> np.ndarray:
+                return self.decision(offers.take(slice(start, stop), False), needs)
 
-        o_idx, o_val, n_idx, n_val = block_top_k(decide, n_o, n_n, top, block)
+            o_idx, o_val, n_idx, n_val = block_top_k(decide, n_o, n_n, top, block)
         self.ranked = Ranked(top, o_idx, o_val, n_idx, n_val)  # kept for row-by-row updates (rowupdate.py)
         for mine, theirs, idx, val in ((self.offers, self.needs, o_idx, o_val), (self.needs, self.offers, n_idx, n_val)):
             score = 1.0 / (1.0 + np.exp(-val.astype(np.float64)))
