@@ -178,7 +178,7 @@ def block_top_k(decide: Callable[[int, int], np.ndarray], n_rows: int, n_cols: i
     return merged.result()
 
 
-SAMPLE_COLS = 512  # columns of a block's bound sampled for each row's first exact scores
+SAMPLE_COLS = 1024  # columns of a block's bound sampled for each row's first exact scores
 
 
 def _reduce_pruned(bound: Callable, exact: Callable, start: int, stop: int, k: int, col_floor: np.ndarray):
