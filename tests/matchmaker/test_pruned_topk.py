@@ -47,3 +47,24 @@ def test_pruned_all_pairs_equals_dense_reference(fake_embedder, vocab, monkeypat
             kept = got_i[r] >= 0
             assert list(got_i[r][kept]) == want_i[r]
             assert np.array_equal(got_v[r][kept], np.array(want_v[r], dtype=np.float32))  # the same bits
+
+
+def test_all_pairs_takes_the_pruned_path_with_the_dense_result(fake_embedder, vocab, monkeypatch):
+    """MatchIndex.all_pairs on LSA rows prunes, and its ranked lists are the dense path's, bit for bit."""
+    from matchmaker.matching import allpairs
+    from matchmaker.matching.index import _dense_concepts
+    from matchmaker.matching.topk import block_top_k
+    monkeypatch.setattr(textmodel, "LSA_ABOVE", 50)
+    monkeypatch.setattr(textmodel, "LSA_DIM", 24)
+    orgs, streams = random_store(240, seed=5)
+    index = MatchIndex(orgs, streams, fake_embedder, vocab, current_weights())
+    calls = []
+    monkeypatch.setattr(allpairs.PrunedPairs, "exact",
+                        lambda self, *a, _f=allpairs.PrunedPairs.exact: calls.append(len(a[1])) or _f(self, *a))
+    index.all_pairs(top=5, block=9)
+    assert calls, "all_pairs did not take the pruned path"
+    o, n = _dense_concepts(index.offers), _dense_concepts(index.needs)
+    want = block_top_k(lambda s, e: index.decision(o.take(slice(s, e), False), n), len(o), len(n), 5, 9)
+    got = index.ranked
+    for a, b in zip((got.o_idx, got.o_val, got.n_idx, got.n_val), want):
+        assert np.array_equal(a, b)
