@@ -23,6 +23,7 @@ organisation ids, an edge A -> B carries the best ``score``, ``offer_id`` and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -72,33 +73,39 @@ def _link(F: nx.DiGraph, a: str, b: str) -> Link:
     return Link(d["offer_id"], d["need_id"], a, b, float(d["score"]))
 
 
+def best_successors(F: nx.DiGraph, node: str, min_score: float, per_node: int) -> list[str]:
+    """A node's best `per_node` successors at or above min_score (ties: the larger id first)."""
+    succ = [(F[node][v]["score"], v) for v in F.successors(node) if F[node][v]["score"] >= min_score]
+    return [v for _, v in sorted(succ, reverse=True)[:per_node]]
+
+
 def _kept_edges(F: nx.DiGraph, min_score: float, per_node: int) -> dict[str, list[str]]:
     """Each node's best `per_node` successors at or above min_score."""
-    kept = {}
-    for node in F.nodes:
-        succ = [(F[node][v]["score"], v) for v in F.successors(node) if F[node][v]["score"] >= min_score]
-        kept[node] = [v for _, v in sorted(succ, reverse=True)[:per_node]]
-    return kept
+    return {node: best_successors(F, node, min_score, per_node) for node in F.nodes}
 
 
-def find_chains(F: nx.DiGraph, max_firms: int = 4, min_score: float = 0.3, per_node: int = 4,
-                max_hub_suppliers: int = 4, limit: int | None = None) -> list[Chain]:
-    """Pairs, paths of up to `max_firms` organisations, loops closing back on the first, and hubs.
+def hub_suppliers(F: nx.DiGraph, hub: str, min_score: float, most: int) -> list[str]:
+    """A hub's best `most` suppliers at or above min_score, best first."""
+    found = sorted(((F[s][hub]["score"], s) for s in F.predecessors(hub) if F[s][hub]["score"] >= min_score),
+                   reverse=True)[:most]
+    return [s for _, s in found]
 
-    Paths follow each organisation's `per_node` best outgoing links, so the
-    search stays linear in the number of organisations.
-    """
-    kept = _kept_edges(F, min_score, per_node)
-    chains: dict[str, Chain] = {}
 
-    def add(chain: Chain) -> None:
-        chains.setdefault(chain.id, chain)
+def hub_chain(F: nx.DiGraph, hub: str, suppliers: list[str]) -> Chain | None:
+    """The hub chain of at least two suppliers (sorted) and the hub, else None."""
+    if len(suppliers) < 2:
+        return None
+    members = sorted(suppliers) + [hub]
+    return Chain("hub", members, [_link(F, s, hub) for s in members[:-1]])
 
-    for a in F.nodes:
-        for b in kept[a]:
+
+def walk(F: nx.DiGraph, kept: dict[str, list[str]], starts, max_firms: int, add: Callable[[Chain], None]) -> None:
+    """Pairs, paths and loops starting at `starts` along the kept successors (one rotation per loop)."""
+    for a in starts:
+        for b in kept.get(a, ()):
             add(Chain("pair", [a, b], [_link(F, a, b)]))
     if max_firms >= 3:
-        stack = [[a, b] for a in F.nodes for b in kept[a]]
+        stack = [[a, b] for a in starts for b in kept.get(a, ())]
         while stack:
             path = stack.pop()
             last = path[-1]
@@ -110,13 +117,33 @@ def find_chains(F: nx.DiGraph, max_firms: int = 4, min_score: float = 0.3, per_n
                 add(Chain("path", list(path), [_link(F, u, v) for u, v in zip(path, path[1:])]))
             if len(path) < max_firms:
                 stack.extend(path + [c] for c in kept[last] if c not in path)
+
+
+def chain_order(chain: Chain) -> tuple[float, str]:
+    """The order find_chains returns: best mean link score first, then by id."""
+    return -chain.quality, chain.id
+
+
+def find_chains(F: nx.DiGraph, max_firms: int = 4, min_score: float = 0.3, per_node: int = 4,
+                max_hub_suppliers: int = 4, limit: int | None = None) -> list[Chain]:
+    """Pairs, paths of up to `max_firms` organisations, loops closing back on the first, and hubs.
+
+    Paths follow each organisation's `per_node` best outgoing links, so the
+    search stays linear in the number of organisations. (chains/incremental.py keeps
+    the same result up to date after a few changes, with the same helpers.)
+    """
+    kept = _kept_edges(F, min_score, per_node)
+    chains: dict[str, Chain] = {}
+
+    def add(chain: Chain) -> None:
+        chains.setdefault(chain.id, chain)
+
+    walk(F, kept, list(F.nodes), max_firms, add)
     for hub in F.nodes:
-        suppliers = sorted(((F[s][hub]["score"], s) for s in F.predecessors(hub) if F[s][hub]["score"] >= min_score),
-                           reverse=True)[: min(max_hub_suppliers, max_firms - 1)]
-        if len(suppliers) >= 2:
-            members = sorted(s for _, s in suppliers) + [hub]
-            add(Chain("hub", members, [_link(F, s, hub) for s in members[:-1]]))
-    found = sorted(chains.values(), key=lambda c: (-c.quality, c.id))
+        chain = hub_chain(F, hub, hub_suppliers(F, hub, min_score, min(max_hub_suppliers, max_firms - 1)))
+        if chain is not None:
+            add(chain)
+    found = sorted(chains.values(), key=chain_order)
     return found[:limit] if limit else found
 
 

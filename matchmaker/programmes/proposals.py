@@ -154,14 +154,23 @@ def propose(F: nx.DiGraph, orgs: list[Organisation], streams: list[Stream], prog
     by_org = {o.id: o for o in orgs}
     by_stream = {s.id: s for s in streams}
     economic = F.subgraph([n for n, d in F.nodes(data=True) if d.get("kind") not in KNOWLEDGE_KINDS])
-    proposals = []
-    for chain in find_chains(economic, max_firms=max_firms, min_score=min_score, limit=candidates):
-        chain.lead_id = default_lead(chain, by_org)
-        chain.sector = chain_sector(chain, by_org, by_stream)
-        chain.knowledge_partners = suggest_knowledge_partners(chain, by_org, by_stream)
-        if prog is not None:
-            propose_money(chain, prog, by_org)
-        proposals.append(evaluate_chain(chain, by_org, by_stream, prog))
+    return rank([complete(chain, by_org, by_stream, prog)
+                 for chain in find_chains(economic, max_firms=max_firms, min_score=min_score, limit=candidates)])
+
+
+def complete(chain: Chain, by_org: dict[str, Organisation], by_stream: dict[str, Stream],
+             prog: rules.Programme | None) -> Proposal:
+    """A discovered chain with its lead, sector, knowledge partners and money, evaluated (edits `chain`)."""
+    chain.lead_id = default_lead(chain, by_org)
+    chain.sector = chain_sector(chain, by_org, by_stream)
+    chain.knowledge_partners = suggest_knowledge_partners(chain, by_org, by_stream)
+    if prog is not None:
+        propose_money(chain, prog, by_org)
+    return evaluate_chain(chain, by_org, by_stream, prog)
+
+
+def rank(proposals: list[Proposal]) -> list[Proposal]:
+    """Set each proposal's rank score (quality, impact against the best, feasibility); best first."""
     best_co2 = max((max(p.totals["co2e"], 0.0) for p in proposals), default=0.0)
     for p in proposals:
         impact = math.log1p(max(p.totals["co2e"], 0.0)) / math.log1p(best_co2) if best_co2 > 0 else 0.0
