@@ -315,19 +315,23 @@ def economic(F: nx.DiGraph) -> nx.DiGraph:
 @dataclass
 class ChainState:
     graph: FirmGraph
-    chains: ChainSet        # on the whole firm graph (find_chains(F))
-    economic: ChainSet      # on its economic view (what propose discovers from)
+    economic: ChainSet             # on its economic view (what propose discovers from)
+    chains: ChainSet | None = None  # on the whole firm graph (find_chains(F)), when asked for
 
 
 def build_state(orgs: Iterable[Organisation], streams: Iterable[Stream], pairs: Pairs, max_firms: int = 4,
-                min_score: float = 0.3) -> ChainState:
+                min_score: float = 0.3, whole: bool = False) -> ChainState:
+    """The firm graph and the chains propose discovers; `whole`: also find_chains on the whole
+    graph, knowledge organisations included (millions of chains at 100k streams: only if used)."""
     g = FirmGraph(orgs, streams, pairs)
-    return ChainState(g, ChainSet(g.F, max_firms, min_score), ChainSet(economic(g.F), max_firms, min_score))
+    return ChainState(g, ChainSet(economic(g.F), max_firms, min_score),
+                      ChainSet(g.F, max_firms, min_score) if whole else None)
 
 
 def update_state(state: ChainState, changes: Changes) -> ChainState:
     """Bring the state in step with the changes (in place; returned for convenience)."""
     touched = state.graph.apply(changes)
-    state.chains.update(touched)
     state.economic.update(touched)
+    if state.chains is not None:
+        state.chains.update(touched)
     return state

@@ -124,7 +124,7 @@ def test_incremental_equals_full_recompute(demo, seed):
     streams = {s.id: s for s in demo[1]}
     scores: dict = {}
     pairs = {sid: ranked(rng, sid, streams, scores) for sid in sorted(streams)}
-    state = build_state(orgs.values(), streams.values(), pairs)
+    state = build_state(orgs.values(), streams.values(), pairs, whole=True)
     assert edges(state.graph.F) == edges(full(orgs, streams, pairs))
     for step in range(4):
         # a small edit: a few lists rewritten, like one stream's sync
@@ -147,7 +147,7 @@ def test_chains_and_ties_survive_one_edit(demo):
     streams = {s.id: s for s in demo[1]}
     scores: dict = {}
     pairs = {sid: ranked(rng, sid, streams, scores) for sid in sorted(streams)}
-    state = build_state(orgs.values(), streams.values(), pairs)
+    state = build_state(orgs.values(), streams.values(), pairs, whole=True)
     sid = next(s for s in sorted(streams) if streams[s].direction == "offer" and pairs[s])
     new = [(o, 0.99) for o, _ in pairs[sid]]  # every counterpart at once the best and tied
     pairs[sid] = new
