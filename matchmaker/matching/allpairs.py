@@ -1,11 +1,9 @@
 """Exact all-pairs decisions with pruning: a cheap upper bound for every pair, the full score
 only where the bound can reach a row's or a column's top-k (the selection is topk.pruned_top_k).
 
-The bound of a block of offers against every need costs a fraction of the bare embedding
-product, because no full-width product is taken:
-- semantic and lexical: the rows projected on their leading principal directions (fitted on a
-  sample) plus, as one more column, the norm of what the projection leaves out; by
-  Cauchy-Schwarz head.head + |tail||tail| >= the full dot product. Clipped to [0, 1] as the score is.
+Per block of offers against every need:
+- semantic and lexical: the two dense products (embeddings, LSA rows) as they are, kept for the
+  pairs scored in full; coef x max(x, 0) bounds coef x clip(x, 0, 1);
 - taxonomy: one sparse product of the offer's concepts (each weighted by the larger of its
   concept and its use normalisation, an upper bound of the max of the two cosines) plus one-hot
   columns for material, EWC code, subchapter and chapter (the EWC agreement 1 / 0.6 / 0.3 is
@@ -13,8 +11,7 @@ product, because no full-width product is taken:
 - distance: from a table over the distinct sites (and transport scales) of each side;
 - quantity by 1, uplift and intercept exact per row, plus a margin for float32 rounding.
 The pairs it keeps get the full score from `features.assemble`, the same elementwise code the
-dense score runs; their embedding and LSA dot products are on the exact grid (grid.py), so a
-per-pair sum gives the bits the block product gives, and every returned value is the dense one.
+dense score runs, on the block products' own values, so every returned value has the dense bits.
 """
 
 from __future__ import annotations
@@ -24,9 +21,6 @@ from scipy import sparse
 
 from matchmaker.matching.features import COMPONENTS, StreamFeatures, assemble, distance_km, side_arrays
 from matchmaker.matching.weights import MatchWeights
-
-HEAD_DIMS = {"emb": 48, "lsa": 48}   # leading directions per dense side; the rest is bounded by norms
-FIT_ROWS = 4000                      # rows sampled to fit the directions
 
 
 def prunable(o: StreamFeatures, n: StreamFeatures, weights: MatchWeights) -> bool:
@@ -51,27 +45,6 @@ def _sites(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key = np.where(np.isnan(xyz), np.float32(9.0), xyz)
     sites, inverse = np.unique(key, axis=0, return_inverse=True)
     return inverse.ravel(), np.where(sites == 9.0, np.nan, sites).astype(np.float32)
-
-
-def _heads(a: np.ndarray, b: np.ndarray, dims: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of a and b as [head, tail norm] so that a_head . b_head + |a_tail||b_tail| >= a . b;
-    a's side is multiplied by `scale` (a non-negative weight)."""
-    width = a.shape[1]
-    if dims >= width:  # nothing to leave out: the rows themselves, tail 0
-        return (np.hstack([a * np.float32(scale), np.zeros((len(a), 1), np.float32)]).astype(np.float32),
-                np.hstack([b, np.zeros((len(b), 1), np.float32)]).astype(np.float32))
-    rng = np.random.default_rng(0)
-    both = np.vstack([a, b])
-    sample = both[rng.choice(len(both), min(FIT_ROWS, len(both)), replace=False)].astype(np.float64)
-    basis = np.linalg.svd(sample, full_matrices=False)[2][:dims]   # orthonormal rows
-    out = []
-    for rows, s in ((a, scale), (b, 1.0)):
-        x = rows.astype(np.float64)
-        head = x @ basis.T
-        tail = np.sqrt(np.maximum(np.einsum("ij,ij->i", x, x) - np.einsum("ij,ij->i", head, head), 0.0))
-        tail += 1e-4   # float error of the difference of squares
-        out.append((np.hstack([head, tail[:, None]]) * s).astype(np.float32))
-    return out[0], out[1]
 
 
 def _taxonomy_rows(o: StreamFeatures, n: StreamFeatures, so: dict, sn: dict, coef: float
