@@ -30,6 +30,7 @@ from itertools import islice
 
 import networkx as nx
 from sortedcontainers import SortedList
+from sqlalchemy import select
 
 from matchmaker.chains import graph
 from matchmaker.chains.discovery import (
@@ -41,7 +42,10 @@ from matchmaker.chains.discovery import (
     hub_suppliers,
     walk,
 )
+from matchmaker.matching import textmodel
+from matchmaker.matching.stored import _stored_lists
 from matchmaker.model import Organisation, Stream
+from matchmaker.store import Store, matches
 
 Pairs = dict[str, list[tuple[str, float]]]
 
@@ -335,3 +339,38 @@ def update_state(state: ChainState, changes: Changes) -> ChainState:
     if state.chains is not None:
         state.chains.update(touched)
     return state
+
+
+def read_changes(store: Store, state: ChainState, stream_ids: Iterable[str],
+                 org_ids: Iterable[str] = ()) -> Changes | None:
+    """After `stored.sync_changed(store, stream_ids)`: what changed for the state, read from the store.
+
+    A sync of a few streams on a store with a frozen text model rewrites only their own lists, the
+    lists that held them and the lists they now enter (matching/rowupdate.py), so those are read;
+    of them, and of the streams' and organisations' records, only what differs from the state is
+    returned. None for a store below textmodel.FROZEN_FROM streams, where every sync refits the
+    text model and any list can move: build the state again (small stores build fast). After a
+    refit (`match --refresh`, or the drift limit) build it again too."""
+    g = state.graph
+    if len(g.streams) < textmodel.FROZEN_FROM:
+        return None
+    ids = sorted(set(stream_ids))
+    with store.engine.connect() as conn:
+        holders = {r.stream_id for r in conn.execute(select(matches.c.stream_id).where(matches.c.other_id.in_(ids)))}
+        keys = set(ids) | holders
+        for sid in ids:
+            keys |= g.held_by.get(sid, set())
+        lists = _stored_lists(conn, sorted(keys))
+    changes = Changes()
+    for key, entries in lists.items():
+        if (g.pairs.get(key) or None) != (entries or None):
+            changes.lists[key] = entries or None
+    for sid in ids:
+        s = store.stream(sid)
+        if s != g.streams.get(sid):
+            changes.streams[sid] = s
+    for oid in set(org_ids) | {s.org_id for s in changes.streams.values() if s is not None and s.org_id not in g.orgs}:
+        o = store.organisation(oid)
+        if o != g.orgs.get(oid):
+            changes.orgs[oid] = o
+    return changes
