@@ -149,12 +149,14 @@ class MatchIndex:
         return score, comps
 
     def _matches(self, o: StreamFeatures, n: StreamFeatures, pairs: list[tuple[int, int]],
-                 score: np.ndarray, comps: dict[str, np.ndarray]) -> list[Match]:
+                 score: np.ndarray, comps: dict[str, np.ndarray], aligned: bool = False) -> list[Match]:
+        """`aligned`: o and n are row-aligned (pair k is o[k], n[k]) and pairs are (k, 0) into
+        columns of components (features.components(..., aligned=True))."""
         out = []
         for i, j in pairs:
             if score[i, j] < 0:
                 continue
-            offer, need = o.streams[i], n.streams[j]
+            offer, need = o.streams[i], n.streams[i if aligned else j]
             km = float(comps["km"][i, j])
             shared = self.vocab.labels(self._tags(offer) & self._tags(need))
             uses = sorted(f"{self.vocab.concepts[a].label} -> {self.vocab.concepts[b].label}"
@@ -324,6 +326,34 @@ class MatchIndex:
             score, comps = self.score(rest, one)
             found = self._matches(rest, one, [(i, 0) for i in range(len(others))], score, comps)
         return sorted(found, key=lambda m: -m.score)
+
+    def explain_lists(self, lists: dict[str, list[tuple[str, float]]], chunk: int = 20000) -> dict[str, list[Match]]:
+        """Full matches for many ranked lists at once, each keeping its ranking's score: the
+        components of every listed pair come from one aligned computation per chunk of pairs,
+        not one small matrix per list (what storing 100k streams' lists costs)."""
+        o_pos = {s.id: j for j, s in enumerate(self.offers.streams)}
+        n_pos = {s.id: j for j, s in enumerate(self.needs.streams)}
+        flat = [(sid, other, score) for sid, pairs in lists.items() for other, score in pairs]
+        found: dict[tuple[str, str], Match] = {}
+        for start in range(0, len(flat), chunk):
+            part = flat[start:start + chunk]
+            oriented = [(a, b) if a in o_pos else (b, a) for a, b, _ in part]
+            o = self.offers.take(np.array([o_pos[a] for a, _ in oriented], dtype=np.int64))
+            n = self.needs.take(np.array([n_pos[b] for _, b in oriented], dtype=np.int64))
+            comps = components(o, n, aligned=True)
+            score = np.array([[sc] for _, _, sc in part], dtype=np.float64)
+            for m in self._matches(o, n, [(k, 0) for k in range(len(part))], score, comps, aligned=True):
+                found[(m.offer_id, m.need_id)] = m
+        out: dict[str, list[Match]] = {}
+        for sid, pairs in lists.items():
+            ms = []
+            for other, score in pairs:
+                m = found.get((sid, other)) or found.get((other, sid))
+                if m is not None:
+                    m = replace(m, score=round(float(score), 4))
+                    ms.append(m)
+            out[sid] = ms
+        return out
 
     def explain_pair(self, offer_id: str, need_id: str) -> Match:
         o = self.take([offer_id])

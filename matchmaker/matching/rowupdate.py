@@ -13,11 +13,15 @@ as in block_top_k, so the result equals a full all-pairs on the new index: a tes
 
 from __future__ import annotations
 
+import bisect
 import copy
+from dataclasses import fields
 
 import numpy as np
+from scipy import sparse
 
-from matchmaker.matching.index import MatchIndex, _dense_concepts, stack_features
+from matchmaker.matching.features import StreamFeatures
+from matchmaker.matching.index import MatchIndex, _dense_concepts
 from matchmaker.matching.topk import Ranked, ordered_keys, top_of
 from matchmaker.model import Organisation, Stream
 
@@ -38,28 +42,79 @@ def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Orga
     fresh = sorted((s for s in changed.values() if s is not None), key=lambda s: s.id)
     texts = {s.id: new._text(s) for s in fresh}
     moved: dict[str, np.ndarray] = {}
-    sides = {}
-    for side, old in (("offer", base.offers), ("need", base.needs)):
-        keep = np.array([i for i, s in enumerate(old.streams) if s.id not in changed], dtype=np.int64)
+    for side, old, rows in (("offer", base.offers, base.offer_rows), ("need", base.needs, base.need_rows)):
+        keep = np.ones(len(old), bool)
+        for sid in changed:  # a changed stream's row on this side, if it had one
+            i = base.row.get(sid)
+            if i is not None and base.streams[i].direction == side:
+                keep[int(np.searchsorted(rows, i))] = False
         add = [s for s in fresh if s.direction == side]
-        parts = [old.take(keep)]
-        if add:
-            parts.append(new._features(add, [texts[s.id] for s in add]))
-        stacked = stack_features(parts) if len(parts) > 1 else parts[0]
-        order = np.array(sorted(range(len(stacked)), key=lambda i: stacked.streams[i].id), dtype=np.int64)
-        sides[side] = stacked.take(order) if add else stacked
-        where = np.empty(len(order), np.int64)
-        where[order] = np.arange(len(order))
+        kept, dest_old, dest_new = _merged(old.streams, keep, [s.id for s in add])
+        feats = _gather(old, kept, dest_old, new._features(add, [texts[s.id] for s in add]) if add else None, dest_new)
+        setattr(new, "offers" if side == "offer" else "needs", feats)
         moved[side] = np.full(len(old), -1, np.int64)
-        moved[side][keep] = where[:len(keep)]
-    new.offers, new.needs = sides["offer"], sides["need"]
-    old_text = {s.id: base.texts[i] for i, s in enumerate(base.streams) if s.id not in changed}
-    new.streams = sorted(new.offers.streams + new.needs.streams, key=lambda s: s.id)
-    new.texts = [texts[s.id] if s.id in texts else old_text[s.id] for s in new.streams]
+        moved[side][kept] = dest_old
+    everyone = np.ones(len(base.streams), bool)
+    for sid in changed:
+        if sid in base.row:
+            everyone[base.row[sid]] = False
+    kept, dest_old, dest_new = _merged(base.streams, everyone, [s.id for s in fresh])
+    new.streams = _placed([base.streams[i] for i in kept], dest_old, fresh, dest_new)
+    new.texts = _placed([base.texts[i] for i in kept], dest_old, [texts[s.id] for s in fresh], dest_new)
     new.row = {s.id: i for i, s in enumerate(new.streams)}
     new.offer_rows = np.array([new.row[s.id] for s in new.offers.streams], dtype=np.int64)
     new.need_rows = np.array([new.row[s.id] for s in new.needs.streams], dtype=np.int64)
     return new, moved
+
+
+def _merged(streams: list[Stream], keep: np.ndarray, add_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the kept rows (sorted by id) and the added ids (sorted) go in the merged order:
+    (kept row numbers, their new positions, the added ids' new positions)."""
+    kept = np.flatnonzero(keep)
+    kept_ids = [streams[i].id for i in kept] if len(kept) < len(streams) else [s.id for s in streams]
+    at = np.array([bisect.bisect_left(kept_ids, sid) for sid in add_ids], dtype=np.int64)
+    dest_old = np.arange(len(kept), dtype=np.int64) + np.searchsorted(at, np.arange(len(kept)), side="right")
+    dest_new = at + np.arange(len(at), dtype=np.int64)
+    return kept, dest_old, dest_new
+
+
+def _placed(old: list, dest_old: np.ndarray, new: list, dest_new: np.ndarray) -> list:
+    out: list = [None] * (len(old) + len(new))
+    if len(new) == 0:
+        return list(old)
+    for item, d in zip(old, dest_old.tolist()):
+        out[d] = item
+    for item, d in zip(new, dest_new.tolist()):
+        out[d] = item
+    return out
+
+
+def _gather(old: StreamFeatures, kept: np.ndarray, dest_old: np.ndarray, add: StreamFeatures | None,
+            dest_new: np.ndarray) -> StreamFeatures:
+    """The kept rows of `old` and the added rows, each written once at its merged position."""
+    if add is None and len(kept) == len(old):
+        return old
+    total = len(kept) + (len(add) if add is not None else 0)
+    values = {}
+    for f in fields(old):
+        if f.name == "streams":
+            values["streams"] = _placed([old.streams[i] for i in kept], dest_old,
+                                        add.streams if add is not None else [], dest_new)
+            continue
+        a = getattr(old, f.name)
+        b = getattr(add, f.name) if add is not None else None
+        if sparse.issparse(a):
+            stacked = sparse.vstack([a[kept], b], format="csr") if b is not None else a[kept]
+            order = np.empty(total, np.int64)
+            order[np.concatenate([dest_old, dest_new])] = np.arange(total)
+            values[f.name] = stacked[order] if b is not None else stacked
+            continue
+        out = np.empty((total, *a.shape[1:]), dtype=a.dtype)
+        out[dest_old] = a[kept]
+        if b is not None:
+            out[dest_new] = b
+        values[f.name] = out
+    return StreamFeatures(**values)
 
 
 def _remap(idx: np.ndarray, val: np.ndarray, rows_moved: np.ndarray, cols_moved: np.ndarray, n_rows: int

@@ -104,10 +104,32 @@ def _details(index: MatchIndex, stream_id: str, pairs: list[tuple[str, float]]) 
 
 def _write(conn, stream_id: str, found: list[Match]) -> None:
     conn.execute(delete(matches).where(matches.c.stream_id == stream_id))
-    rows = [{"stream_id": stream_id, "rank": r, "other_id": m.other(stream_id), "score": m.score,
-             "detail": json.dumps(m.as_dict(), ensure_ascii=False)} for r, m in enumerate(found, start=1)]
+    rows = _rows(stream_id, found)
     if rows:
         conn.execute(matches.insert(), rows)
+
+
+def _rows(stream_id: str, found: list[Match]) -> list[dict]:
+    return [{"stream_id": stream_id, "rank": r, "other_id": m.other(stream_id), "score": m.score,
+             "detail": json.dumps(m.as_dict(), ensure_ascii=False)} for r, m in enumerate(found, start=1)]
+
+
+def _write_many(conn, index: MatchIndex, lists: dict[str, list[tuple[str, float]]], fresh: bool = False,
+                chunk: int = 5000) -> int:
+    """Store many ranked lists with their explanations, a chunk of streams at a time (explained
+    together: index.explain_lists); `fresh`: the table was emptied, nothing to delete first."""
+    ids = list(lists)
+    total = 0
+    for start in range(0, len(ids), chunk):
+        part = {sid: lists[sid] for sid in ids[start:start + chunk]}
+        explained = index.explain_lists(part)
+        if not fresh:
+            conn.execute(delete(matches).where(matches.c.stream_id.in_(list(part))))
+        rows = [row for sid in part for row in _rows(sid, explained[sid])]
+        if rows:
+            conn.execute(matches.insert(), rows)
+        total += len(rows)
+    return total
 
 
 def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> int:
@@ -120,10 +142,7 @@ def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> 
         if seen is not None:
             clear_stale(conn, seen[0])
         conn.execute(delete(matches))
-        for stream_id, pairs in ranked.items():
-            found = _details(index, stream_id, pairs)
-            _write(conn, stream_id, found)
-            total += len(found)
+        total = _write_many(conn, index, ranked, fresh=True)
         token = _stored(conn, index)
     _keep_warm(store, index.embedder, token, index)
     return total
@@ -232,8 +251,7 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
     with store.transaction() as conn:
         for sid in gone:
             conn.execute(delete(matches).where(matches.c.stream_id == sid))
-        for sid in redo:
-            _write(conn, sid, _details(index, sid, fresh[sid]))
+        _write_many(conn, index, {sid: fresh[sid] for sid in redo})
         if seen is not None:
             clear_stale(conn, seen[0])
         token = _stored(conn, index)
@@ -256,8 +274,7 @@ def _sync_rows(store: Store, embedder: Embedder, warm: MatchIndex, changed: set[
     with store.transaction() as conn:
         for sid in gone:
             conn.execute(delete(matches).where(matches.c.stream_id == sid))
-        for sid, pairs in lists.items():
-            _write(conn, sid, _details(index, sid, pairs))
+        _write_many(conn, index, lists)
         if seen is not None:
             clear_stale(conn, seen[0])
         textmodel.count_changes(conn, len(now))

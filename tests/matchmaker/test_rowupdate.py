@@ -80,3 +80,22 @@ def test_grid_products_do_not_depend_on_shape():
     # and it is close to the float product: about 8 bits per component
     exact = a[:64] @ b.T
     assert np.abs(exact - block).max() == 0
+
+
+def test_lists_explained_together_equal_one_by_one(demo):
+    """Storing 100k lists explains their pairs in chunks (explain_lists); each list must read as
+    the one-by-one explanation does: same counterparts, order, figures and sentence."""
+    orgs, streams = demo
+    index = MatchIndex(orgs, streams, FakeEmbedder())
+    ranked = index.all_pairs(5)
+    some = {sid: ranked[sid] for sid in list(ranked)[::7] if ranked[sid]}
+    together = index.explain_lists(some, chunk=13)  # several chunks, lists split across them
+    for sid, pairs in some.items():
+        alone = sorted(index.explain_many(sid, [o for o, _ in pairs]), key=lambda m: [o for o, _ in pairs].index(m.other(sid)))
+        got = together[sid]
+        assert [m.other(sid) for m in got] == [o for o, _ in pairs]
+        assert [m.score for m in got] == [round(s, 4) for _, s in pairs]
+        for a, b in zip(got, alone):
+            assert (a.offer_id, a.need_id, a.km, a.shared_concepts, a.shared_terms) == \
+                (b.offer_id, b.need_id, b.km, b.shared_concepts, b.shared_terms)
+            assert all(abs(a.components[c] - b.components[c]) <= 1e-4 for c in a.components)
