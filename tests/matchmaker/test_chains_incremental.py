@@ -185,13 +185,14 @@ def test_proposals_reuse_unchanged_evaluations(demo):
     assert cache.evaluated == 0 and as_dicts(again, orgs) == kept == as_dicts(found, orgs)
 
 
-def test_state_follows_the_store_after_a_row_by_row_sync(tmp_path, fake_embedder, monkeypatch):
+def test_state_follows_the_store_after_a_row_by_row_sync(tmp_path, fake_embedder, vocab, monkeypatch):
     """The app's path: an edit, sync_changed row by row, read_changes, update_state; equal to a
     state built from the store's ranked lists afterwards."""
     from matchmaker.chains.incremental import read_changes
     from matchmaker.freshness import mark_stale
     from matchmaker.matching import stored
 
+    monkeypatch.setattr("matchmaker.matching.index.default_vocabulary", lambda: vocab)  # one vocabulary throughout
     monkeypatch.setattr("matchmaker.matching.textmodel.FROZEN_FROM", 0)
     monkeypatch.setattr("matchmaker.matching.textmodel.DRIFT", 1e9)
     monkeypatch.setattr("matchmaker.matching.stored.ROW_UPDATE_MAX", 1.0)
@@ -204,13 +205,14 @@ def test_state_follows_the_store_after_a_row_by_row_sync(tmp_path, fake_embedder
     state = build_state(store.organisations(), store.streams(), pairs)
     streams = store.streams()
     rng = random.Random(5)
-    for _ in range(3):
+    for step in range(3):
         a, b = rng.sample(streams, 2)
         edited = replace(a, title=b.title, description=b.description)  # another stream's words: it moves
         with store.transaction() as conn:
             store.upsert(conn, [], [edited])
             mark_stale(conn, [edited.id])
         stored.sync_changed(store, [edited.id], fake_embedder)
+        assert len(calls) == step + 1, "the sync did not go row by row"
         changes = read_changes(store, state, [edited.id])
         assert changes is not None and changes.lists and edited.id in changes.streams
         update_state(state, changes)
@@ -219,4 +221,3 @@ def test_state_follows_the_store_after_a_row_by_row_sync(tmp_path, fake_embedder
         assert edges(state.graph.F) == edges(F)
         economic = F.subgraph([n for n, d in F.nodes(data=True) if d.get("kind") not in KNOWLEDGE_KINDS])
         assert state.economic.found() == find_chains(economic)
-    assert len(calls) == 3  # every sync went row by row
