@@ -1,7 +1,6 @@
 """The real benchmark, ranking metrics, grouped cross-validation, the weight guard and labels from use."""
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -174,10 +173,8 @@ def test_shipped_weights_are_non_negative_and_recorded():
 def test_recorded_score_reproduces_with_the_real_model():
     from matchmaker.matching.embedding import load_embedder
     weights = MatchWeights.load(WEIGHTS_FILE)
-    start = time.perf_counter()
     recorded, recomputed = fitting.recorded_score_reproduces(weights, load_embedder(weights.record["data"]["model"]))
     assert recomputed == pytest.approx(recorded, abs=0.002)
-    assert time.perf_counter() - start < 120
 
 
 # -- the commands ----------------------------------------------------------------------
