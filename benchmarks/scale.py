@@ -150,9 +150,9 @@ def one_size(n: int, encode: dict) -> dict:
     orgs, streams, sources = corpus(n)
     folder = Path(tempfile.mkdtemp())
     store = Store(f"sqlite:///{folder / 'scale.db'}")
-    write_csv(folder, orgs, streams)
-    t0 = time.perf_counter()  # `matchmaker import`: read, validate and store both files
-    import_files(store, [folder / "organisations.csv", folder / "streams.csv"])
+    files = write_csv(folder, orgs, streams)
+    t0 = time.perf_counter()  # `matchmaker import`: read, validate and store the files
+    import_files(store, files)
     out["import_s"] = time.perf_counter() - t0
     streams = store.streams()
     by_id = {s.id: i for i, s in enumerate(corpus(n)[1])}
@@ -210,16 +210,19 @@ def one_size(n: int, encode: dict) -> dict:
     return out
 
 
-def write_csv(folder: Path, orgs: list[Organisation], streams: list[Stream]) -> None:
-    """The records as the two CSV files a facilitator would import."""
-    for name, rows, fields in (("organisations.csv", orgs, ("id", "name", "kind", "sector", "postcode")),
-                               ("streams.csv", streams, ("id", "org_id", "direction", "title", "description", "language",
-                                                         "material", "ewc", "quantity", "unit"))):
+def write_csv(folder: Path, orgs: list[Organisation], streams: list[Stream], per_file: int = 40000) -> list[Path]:
+    """The records as the CSV files a facilitator would import (streams in files of `per_file`
+    rows: an upload is at most 20 MB)."""
+    stream_fields = ("id", "org_id", "direction", "title", "description", "language", "material", "ewc", "quantity", "unit")
+    files = [("organisations.csv", orgs, ("id", "name", "kind", "sector", "postcode"))]
+    files += [(f"streams{k // per_file}.csv", streams[k:k + per_file], stream_fields) for k in range(0, len(streams), per_file)]
+    for name, rows, fields in files:
         with (folder / name).open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(fields)
             for r in rows:
                 w.writerow(["" if getattr(r, k) is None else getattr(r, k) for k in fields])
+    return [folder / name for name, _, _ in files]
 
 
 COLUMNS = [("streams", "streams", "{:.0f}"), ("import_s", "import s", "{:.1f}"),
