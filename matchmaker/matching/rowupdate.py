@@ -41,6 +41,9 @@ def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Orga
     new.ranked = None
     fresh = sorted((s for s in changed.values() if s is not None), key=lambda s: s.id)
     texts = {s.id: new._text(s) for s in fresh}
+    if all(s is not None and s.id in base.row and base.streams[base.row[s.id]].direction == s.direction
+           for s in changed.values()):
+        return _edited_in_place(base, new, fresh, texts)
     moved: dict[str, np.ndarray] = {}
     for side, old, rows in (("offer", base.offers, base.offer_rows), ("need", base.needs, base.need_rows)):
         keep = np.ones(len(old), bool)
@@ -65,6 +68,53 @@ def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Orga
     new.offer_rows = np.array([new.row[s.id] for s in new.offers.streams], dtype=np.int64)
     new.need_rows = np.array([new.row[s.id] for s in new.needs.streams], dtype=np.int64)
     return new, moved
+
+
+def _edited_in_place(base: MatchIndex, new: MatchIndex, fresh: list[Stream], texts: dict[str, str]
+                     ) -> tuple[MatchIndex, dict[str, np.ndarray]]:
+    """`updated` when every change edits a stream that stays on its side: each row keeps its
+    place, so only the edited rows are written (into copies: readers may hold the old index)."""
+    moved = {}
+    for side, rows in (("offer", base.offer_rows), ("need", base.need_rows)):
+        old = base.offers if side == "offer" else base.needs
+        mine = [s for s in fresh if s.direction == side]
+        moved[side] = np.arange(len(old), dtype=np.int64)
+        if not mine:
+            continue
+        at = np.searchsorted(rows, [base.row[s.id] for s in mine])
+        moved[side][at] = -1  # the same place, but changed: rerank treats them as new rows
+        edit = new._features(mine, [texts[s.id] for s in mine])
+        values = {}
+        for f in fields(old):
+            a, b = getattr(old, f.name), getattr(edit, f.name)
+            if f.name == "streams":
+                out = list(a)
+                for pos, stream in zip(at.tolist(), b):
+                    out[pos] = stream
+            elif sparse.issparse(a):
+                out = _replace_sparse(a, at, b)
+            else:
+                out = a.copy()
+                out[at] = b
+            values[f.name] = out
+        setattr(new, "offers" if side == "offer" else "needs", StreamFeatures(**values))
+    new.streams = list(base.streams)
+    new.texts = list(base.texts)
+    for s in fresh:
+        new.streams[base.row[s.id]] = s
+        new.texts[base.row[s.id]] = texts[s.id]
+    return new, moved
+
+
+def _replace_sparse(a: sparse.csr_matrix, at: np.ndarray, rows: sparse.csr_matrix) -> sparse.csr_matrix:
+    """`a` with rows `at` replaced by `rows` (in order)."""
+    n = a.shape[0]
+    keep = np.ones(n, bool)
+    keep[at] = False
+    stacked = sparse.vstack([a[np.flatnonzero(keep)], rows], format="csr")
+    order = np.empty(n, np.int64)
+    order[np.concatenate([np.flatnonzero(keep), at])] = np.arange(n)
+    return stacked[order]
 
 
 def _merged(streams: list[Stream], keep: np.ndarray, add_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

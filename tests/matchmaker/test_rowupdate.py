@@ -34,9 +34,11 @@ def _same(a, b) -> None:
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
 
 
-@pytest.mark.parametrize("seed,lsa", [(0, False), (1, False), (2, True), (3, True)])
-def test_row_update_equals_full_build(demo, seed, lsa, monkeypatch):
-    """Sparse TF-IDF rows (small stores) and LSA rows (large ones)."""
+@pytest.mark.parametrize("seed,lsa,edits_only", [(0, False, False), (1, False, False), (2, True, False),
+                                                 (3, True, False), (4, False, True), (5, True, True)])
+def test_row_update_equals_full_build(demo, seed, lsa, edits_only, monkeypatch):
+    """Sparse TF-IDF rows (small stores) and LSA rows (large ones); changes that add and remove
+    rows, and edits only (rows keep their places: a path of their own)."""
     if lsa:
         monkeypatch.setattr("matchmaker.matching.textmodel.LSA_ABOVE", 100)
     orgs, streams = demo
@@ -46,7 +48,10 @@ def test_row_update_equals_full_build(demo, seed, lsa, monkeypatch):
     changed = {}
     for n, i in enumerate(pick):
         s = streams[i]
-        if n % 3 == 0:
+        if edits_only:
+            other = streams[int(rng.integers(len(streams)))]
+            changed[s.id] = replace(s, title=other.title, description=other.description, ewc=other.ewc)
+        elif n % 3 == 0:
             changed[s.id] = None  # removed
         elif n % 3 == 1:  # edited: another stream's words, so it moves in many lists
             other = streams[int(rng.integers(len(streams)))]
