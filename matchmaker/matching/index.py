@@ -306,15 +306,6 @@ class MatchIndex:
         decision[(o_org == n_org) & (o_org >= 0)] = -np.inf
         return decision
 
-    def pair_scores(self, stream_id: str) -> dict[str, float]:
-        """Score of one stream against every counterpart (for incremental updates)."""
-        one = self.take([stream_id])
-        if one.streams[0].direction == "offer":
-            score, _ = self.score(one, self.needs)
-            return {s.id: float(v) for s, v in zip(self.needs.streams, score[0]) if v >= 0}
-        score, _ = self.score(self.offers, one)
-        return {s.id: float(v) for s, v in zip(self.offers.streams, score[:, 0]) if v >= 0}
-
     def explain_many(self, stream_id: str, others: list[str]) -> list[Match]:
         """Full matches of one stored stream with the given counterparts, best first."""
         one = self.take([stream_id])

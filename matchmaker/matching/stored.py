@@ -155,46 +155,6 @@ def _stored_lists(conn, ids: list[str]) -> dict[str, list[tuple[str, float]]]:
     return lists
 
 
-def update_stream_matches(store: Store, index: MatchIndex, stream_id: str, top: int = DEFAULT_TOP) -> set[str]:
-    """Bring stored matches up to date after one stream changed (or was removed).
-
-    Returns the ids whose stored lists were rewritten; others are untouched.
-    """
-    touched: set[str] = set()
-    with store.transaction() as conn:
-        if stream_id not in index.row:  # removed: drop its list and its place in others' lists
-            holders = [r.stream_id for r in conn.execute(select(matches.c.stream_id).where(matches.c.other_id == stream_id))]
-            conn.execute(delete(matches).where(matches.c.stream_id == stream_id))
-            for holder in holders:
-                if holder in index.row:
-                    scores = index.pair_scores(holder)
-                    best = sorted(scores, key=lambda o: -scores[o])[:top]
-                    _write(conn, holder, _details(index, holder, [(o, scores[o]) for o in best]))
-                    touched.add(holder)
-            return touched
-        scores = index.pair_scores(stream_id)
-        best = sorted(scores, key=lambda o: -scores[o])[:top]
-        _write(conn, stream_id, _details(index, stream_id, [(o, scores[o]) for o in best]))
-        touched.add(stream_id)
-        counterparts = list(scores)
-        for other, stored in _stored_lists(conn, counterparts).items():
-            was_in = any(o == stream_id for o, _ in stored)
-            floor = stored[-1][1] if len(stored) >= top else -1.0
-            if was_in or not stored:
-                # no stored list (never computed, or lost in a crash) is recomputed, never patched
-                # its score changed: it may drop out, and the next candidate is unknown, so redo this list
-                pool = index.pair_scores(other)
-            elif scores[other] > floor:
-                pool = dict(stored)
-                pool[stream_id] = scores[other]
-            else:
-                continue  # the stream does not enter this list: nothing to do
-            best_other = sorted(pool, key=lambda o: -pool[o])[:top]
-            _write(conn, other, _details(index, other, [(o, pool[o]) for o in best_other]))
-            touched.add(other)
-    return touched
-
-
 def stored_matches(store: Store, stream_id: str, top: int = DEFAULT_TOP) -> list[dict]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(matches).where(matches.c.stream_id == stream_id)

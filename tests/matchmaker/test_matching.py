@@ -5,7 +5,7 @@ from matchmaker.errors import MatchmakerError, NotFound
 from matchmaker.io.importer import import_files
 from matchmaker.matching.features import COMPONENTS, distance_km, site_vectors
 from matchmaker.matching.index import MatchIndex
-from matchmaker.matching.stored import refresh_matches, stored_matches, update_stream_matches
+from matchmaker.matching.stored import refresh_matches, stored_matches, sync_changed
 from matchmaker.matching.weights import MatchWeights
 
 
@@ -111,7 +111,10 @@ def test_embedding_cache_computes_nothing_second_time(tmp_path, fake_embedder):
     assert np.allclose(again, first[[1, 0]])
 
 
-def test_stored_matches_and_incremental_update(small_store, fake_embedder, vocab, tmp_path):
+def test_stored_matches_and_incremental_update(small_store, fake_embedder, vocab, tmp_path, monkeypatch):
+    monkeypatch.setattr("matchmaker.matching.textmodel.FROZEN_FROM", 0)  # row by row, as on a large store
+    monkeypatch.setattr("matchmaker.matching.index.default_vocabulary", lambda: vocab)
+    monkeypatch.setattr("matchmaker.matching.stored.current_weights", MatchWeights.default)
     weights = MatchWeights.default()
     index = MatchIndex(small_store.organisations(), small_store.streams(), fake_embedder, vocab, weights)
     assert refresh_matches(small_store, index, top=3) > 0
@@ -121,11 +124,11 @@ def test_stored_matches_and_incremental_update(small_store, fake_embedder, vocab
     new.write_text("id,org_id,direction,title,language,material,quantity,unit\n"
                    "S11,N1,need,Brugt kaffegrums til kopper,da,food_organic,40,t/yr\n", encoding="utf-8")
     import_files(small_store, [new])
-    index = MatchIndex(small_store.organisations(), small_store.streams(), fake_embedder, vocab, weights)
-    touched = update_stream_matches(small_store, index, "S11", top=3)
-    assert "S11" in touched and "S1" in touched       # coffee grounds now have a new candidate
-    assert "S5" not in touched                        # same owner as S11: never its list
-    assert stored_matches(small_store, "S5") == before_s5
+    assert sync_changed(small_store, ["S11"], fake_embedder) > 0
+    assert [m["need_id"] for m in stored_matches(small_store, "S1")][:1] == ["S11"]  # coffee grounds: a new candidate
+    assert stored_matches(small_store, "S5") == before_s5  # same owner as S11: never its list
+    index = MatchIndex(small_store.organisations(), small_store.streams(), fake_embedder, vocab, weights,
+                       text_model=index.text_model)
     full = index.all_pairs(top=3)
     for stream_id, pairs in full.items():             # incremental result == full recompute
         assert [m["need_id"] if m["offer_id"] == stream_id else m["offer_id"]
