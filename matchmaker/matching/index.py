@@ -73,7 +73,7 @@ class MatchIndex:
         self.vocab = vocab or default_vocabulary()
         self.weights = weights or current_weights()
         self._org_codes: dict[str, int] = {QUERY_ORG: -1}
-        self._tag_cache: dict[int, set[str]] = {}
+        self._tag_cache: dict[tuple, set[str]] = {}
         # by id, the order a store lists them in, and the one `updated` keeps (ties rank by position)
         self.streams = sorted(streams, key=lambda s: s.id)
         self.texts = [self._text(s) for s in self.streams]
@@ -99,8 +99,12 @@ class MatchIndex:
         return stack_features(parts) if parts else self.offers.take([])
 
     def _tags(self, stream: Stream) -> set[str]:
-        # keyed by object identity: a query stream and a stored one may share an id
-        key = id(stream)
+        # the tags depend on the text and the code only; a searcher's texts are not kept (the
+        # cache would grow with every search). Not keyed by object identity: Python reuses the
+        # address of a freed query stream, whose tags would then be read for another text.
+        if stream.org_id == QUERY_ORG:
+            return self.vocab.tag(stream.text, stream.ewc)
+        key = (stream.text, stream.ewc)
         if key not in self._tag_cache:
             self._tag_cache[key] = self.vocab.tag(stream.text, stream.ewc)
         return self._tag_cache[key]

@@ -56,7 +56,7 @@ def cached_index(store: Store, embedder: Embedder, timings: dict[str, float] | N
         try:
             index = pickle.loads(path.read_bytes())
             index.embedder = embedder
-            index._tag_cache = {}  # keyed by object identity, which does not survive a pickle
+            index._tag_cache = {}  # not pickled: rebuilt on demand (tagging is fast)
             vectorstore.attach(store, index)  # PostgreSQL: the shared HNSW index (not pickled)
             if timings is not None:
                 timings["load cached index"] = time.perf_counter() - start

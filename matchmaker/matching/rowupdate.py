@@ -36,7 +36,7 @@ def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Orga
     new.orgs = {**base.orgs, **{o.id: o for o in orgs}}
     new._names = {**base._names, **{o.id: o.name for o in orgs}}
     new._org_codes = dict(base._org_codes)
-    new._tag_cache = {}
+    new._tag_cache = base._tag_cache  # keyed by text and code: true for both indexes
     new._search = {}
     new.ranked = None
     fresh = sorted((s for s in changed.values() if s is not None), key=lambda s: s.id)
