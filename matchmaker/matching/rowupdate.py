@@ -61,9 +61,9 @@ def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Orga
     for sid in changed:
         if sid in base.row:
             everyone[base.row[sid]] = False
-    kept, dest_old, dest_new = _merged(base.streams, everyone, [s.id for s in fresh])
-    new.streams = _placed([base.streams[i] for i in kept], dest_old, fresh, dest_new)
-    new.texts = _placed([base.texts[i] for i in kept], dest_old, [texts[s.id] for s in fresh], dest_new)
+    plan = _plan(*_merged(base.streams, everyone, [s.id for s in fresh]))
+    new.streams = _placed(base.streams, plan, fresh)
+    new.texts = _placed(base.texts, plan, [texts[s.id] for s in fresh])
     new.row = {s.id: i for i, s in enumerate(new.streams)}
     new.offer_rows = np.array([new.row[s.id] for s in new.offers.streams], dtype=np.int64)
     new.need_rows = np.array([new.row[s.id] for s in new.needs.streams], dtype=np.int64)
@@ -128,42 +128,42 @@ def _merged(streams: list[Stream], keep: np.ndarray, add_ids: list[str]) -> tupl
     return kept, dest_old, dest_new
 
 
-def _placed(old: list, dest_old: np.ndarray, new: list, dest_new: np.ndarray) -> list:
-    out: list = [None] * (len(old) + len(new))
-    if len(new) == 0:
-        return list(old)
-    for item, d in zip(old, dest_old.tolist()):
-        out[d] = item
-    for item, d in zip(new, dest_new.tolist()):
-        out[d] = item
+def _plan(kept: np.ndarray, dest_old: np.ndarray, dest_new: np.ndarray) -> list[tuple[bool, int, int]]:
+    """The merged order as pieces (from the old rows?, start, stop): runs of kept rows that stay
+    together, and each added row. A few changes make a few pieces, each copied at once."""
+    pieces = []
+    if len(kept):
+        cut = np.flatnonzero((np.diff(kept) != 1) | (np.diff(dest_old) != 1)) + 1
+        for a, b in zip(np.r_[0, cut], np.r_[cut, len(kept)]):
+            pieces.append((int(dest_old[a]), True, int(kept[a]), int(kept[b - 1]) + 1))
+    pieces += [(int(d), False, j, j + 1) for j, d in enumerate(dest_new.tolist())]
+    return [(old, a, b) for _, old, a, b in sorted(pieces)]
+
+
+def _placed(old: list, plan: list[tuple[bool, int, int]], new: list) -> list:
+    out: list = []
+    for from_old, a, b in plan:
+        out.extend((old if from_old else new)[a:b])
     return out
 
 
 def _gather(old: StreamFeatures, kept: np.ndarray, dest_old: np.ndarray, add: StreamFeatures | None,
             dest_new: np.ndarray) -> StreamFeatures:
-    """The kept rows of `old` and the added rows, each written once at its merged position."""
+    """The kept rows of `old` and the added rows in their merged order, copied piece by piece."""
     if add is None and len(kept) == len(old):
         return old
-    total = len(kept) + (len(add) if add is not None else 0)
+    plan = _plan(kept, dest_old, dest_new)
     values = {}
     for f in fields(old):
-        if f.name == "streams":
-            values["streams"] = _placed([old.streams[i] for i in kept], dest_old,
-                                        add.streams if add is not None else [], dest_new)
-            continue
         a = getattr(old, f.name)
         b = getattr(add, f.name) if add is not None else None
-        if sparse.issparse(a):
-            stacked = sparse.vstack([a[kept], b], format="csr") if b is not None else a[kept]
-            order = np.empty(total, np.int64)
-            order[np.concatenate([dest_old, dest_new])] = np.arange(total)
-            values[f.name] = stacked[order] if b is not None else stacked
-            continue
-        out = np.empty((total, *a.shape[1:]), dtype=a.dtype)
-        out[dest_old] = a[kept]
-        if b is not None:
-            out[dest_new] = b
-        values[f.name] = out
+        parts = [(a if from_old else b)[x:y] for from_old, x, y in plan]
+        if f.name == "streams":
+            values[f.name] = [s for part in parts for s in part]
+        elif sparse.issparse(a):
+            values[f.name] = sparse.vstack(parts, format="csr") if parts else a[:0]
+        else:
+            values[f.name] = np.concatenate(parts) if parts else a[:0]
     return StreamFeatures(**values)
 
 
