@@ -75,3 +75,17 @@ def new_matches_token(conn: Connection) -> str:
     conn.execute(meta.delete().where(meta.c.key == TOKEN_KEY))
     conn.execute(meta.insert().values(key=TOKEN_KEY, value=token))
     return token
+
+
+def swap_matches_token(conn: Connection, expected: str | None) -> str | None:
+    """A new token, in the caller's transaction, only if the stored one is still `expected`
+    (what the sync read before it computed): None when another process wrote lists since."""
+    import secrets
+    token = secrets.token_hex(8)
+    if expected is None:
+        if matches_token(conn) is not None:
+            return None
+        conn.execute(meta.insert().values(key=TOKEN_KEY, value=token))
+        return token
+    done = conn.execute(meta.update().where(meta.c.key == TOKEN_KEY, meta.c.value == expected).values(value=token))
+    return token if done.rowcount == 1 else None

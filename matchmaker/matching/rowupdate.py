@@ -36,8 +36,10 @@ def updated(base: MatchIndex, changed: dict[str, Stream | None], orgs: list[Orga
     new.orgs = {**base.orgs, **{o.id: o for o in orgs}}
     new._names = {**base._names, **{o.id: o.name for o in orgs}}
     new._org_codes = dict(base._org_codes)
-    new._tag_cache = base._tag_cache  # keyed by text and code: true for both indexes
+    # keyed by text and code, so true for both indexes; started afresh once edits doubled it
+    new._tag_cache = base._tag_cache if len(base._tag_cache) < 2 * len(base.streams) + 100 else {}
     new._search = {}
+    new.neighbours = None  # PostgreSQL's search is bound to an index: vectorstore.attach binds the new one
     new.ranked = None
     fresh = sorted((s for s in changed.values() if s is not None), key=lambda s: s.id)
     texts = {s.id: new._text(s) for s in fresh}

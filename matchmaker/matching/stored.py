@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 from sqlalchemy import delete, select
 
-from matchmaker.freshness import clear_stale, matches_token, new_matches_token, stale
+from matchmaker.freshness import clear_stale, matches_token, new_matches_token, stale, swap_matches_token
 from matchmaker.matching import index as index_module
 from matchmaker.matching import rowupdate, textmodel, vectorstore
 from matchmaker.matching.embedding import Embedder, load_embedder
@@ -33,7 +33,9 @@ ROW_UPDATE_MAX = 0.01  # above this share of the streams changed at once, rankin
 # it row by row and readers use it without rebuilding. A token another process wrote retires it.
 _WARM: OrderedDict[tuple, tuple[str, MatchIndex]] = OrderedDict()
 _WARM_LOCK = threading.Lock()
+_SYNC_LOCKS: dict[str, threading.RLock] = {}
 WARM_KEEP = 4
+SYNC_TRIES = 3
 
 
 def _warm_key(store: Store, embedder: Embedder) -> tuple:
@@ -84,13 +86,23 @@ def forget_warm() -> None:
         _WARM.clear()
 
 
-def _stored(conn, index: MatchIndex) -> str:
-    """After lists were written from `index`: keep its text model (large stores); a new token."""
+def _stored(conn, index: MatchIndex, changed: int = 0) -> None:
+    """After lists were written from `index`: keep its text model (large stores), and count the
+    `changed` streams towards its drift when it is the model already stored."""
     if len(index.streams) >= textmodel.FROZEN_FROM:
-        textmodel.save(conn, index.text_model)
+        if not textmodel.save(conn, index.text_model):
+            textmodel.count_changes(conn, changed)
     else:
         textmodel.forget(conn)
-    return new_matches_token(conn)
+
+
+class _Moved(Exception):
+    """Another process stored lists after this sync read the store: its result is not written."""
+
+
+def _sync_lock(store: Store) -> threading.RLock:
+    with _WARM_LOCK:
+        return _SYNC_LOCKS.setdefault(store.url, threading.RLock())
 
 
 def _details(index: MatchIndex, stream_id: str, pairs: list[tuple[str, float]]) -> list[Match]:
@@ -143,7 +155,8 @@ def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> 
             clear_stale(conn, seen[0])
         conn.execute(delete(matches))
         total = _write_many(conn, index, ranked, fresh=True)
-        token = _stored(conn, index)
+        _stored(conn, index)
+        token = new_matches_token(conn)  # a full refresh is the authority: no compare
     _keep_warm(store, index.embedder, token, index)
     return total
 
@@ -182,7 +195,20 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
     A list is rewritten when its ranking (counterparts and rounded scores) differs from a
     fresh one, when it has none, or when it belongs to or holds a changed stream (its
     explanation names that stream). Clears the stale mark it started from, in the same transaction.
+    Syncs of one store take turns in a process; one that another process overtook (the store's
+    token moved while it computed) writes nothing and starts again from what is stored then.
     """
+    with _sync_lock(store):
+        for _ in range(SYNC_TRIES - 1):
+            try:
+                return _sync_once(store, embedder, top, changed, index)
+            except _Moved:
+                index = None
+        return _sync_once(store, embedder, top, changed, None, last=True)
+
+
+def _sync_once(store: Store, embedder: Embedder | None, top: int | None, changed: set[str] | frozenset[str],
+               index: MatchIndex | None, last: bool = False) -> int:
     with store.engine.connect() as conn:
         seen = stale(conn)
         token = matches_token(conn)
@@ -191,11 +217,11 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
     if index is None:
         embedder = embedder or load_embedder()
         warm = _warm(store, embedder, token)
-        if warm is not None and warm.ranked is not None and (top or warm.ranked.top) == warm.ranked.top \
+        if not last and warm is not None and warm.ranked is not None and (top or warm.ranked.top) == warm.ranked.top \
                 and frozen is not None and frozen.digest == warm.text_model.digest \
                 and not frozen.drifted(len(warm.streams), len(changed)) \
                 and len(changed) <= max(1, ROW_UPDATE_MAX * len(warm.streams)):
-            return _sync_rows(store, embedder, warm, changed, seen)
+            return _sync_rows(store, embedder, warm, changed, seen, token)
     with store.engine.connect() as conn:
         stored = _stored_ranking(conn)
     top = top or max([DEFAULT_TOP, *map(len, stored.values())])
@@ -208,19 +234,28 @@ def sync(store: Store, embedder: Embedder | None = None, top: int | None = None,
             or any(a != round(float(b), 4) for (_, a), (_, b) in zip(stored.get(sid, []), pairs))
             or any(o in changed for o, _ in pairs)]
     gone = [sid for sid in stored if sid not in fresh]
+    keep = True
     with store.transaction() as conn:
+        new_token = swap_matches_token(conn, token)
+        if new_token is None:
+            if not last:
+                raise _Moved
+            # overtaken again and again: these lists are written anyway, stay marked stale (the
+            # next sync checks them) and no index is kept for them
+            new_token, seen, keep = new_matches_token(conn), None, False
         for sid in gone:
             conn.execute(delete(matches).where(matches.c.stream_id == sid))
         _write_many(conn, index, {sid: fresh[sid] for sid in redo})
         if seen is not None:
             clear_stale(conn, seen[0])
-        token = _stored(conn, index)
-    _keep_warm(store, index.embedder, token, index)
+        _stored(conn, index, len(changed))
+    if keep:
+        _keep_warm(store, index.embedder, new_token, index)
     return len(redo) + len(gone)
 
 
 def _sync_rows(store: Store, embedder: Embedder, warm: MatchIndex, changed: set[str],
-               seen: tuple[int, set[str]] | None) -> int:
+               seen: tuple[int, set[str]] | None, token: str) -> int:
     """`sync` for a few changed streams on the index this process holds: their features alone,
     their lists and those they enter or leave ranked again (rowupdate.py), only those rewritten."""
     now = {sid: store.stream(sid) for sid in sorted(changed)}
@@ -232,15 +267,17 @@ def _sync_rows(store: Store, embedder: Embedder, warm: MatchIndex, changed: set[
     lists = rowupdate.lists(index, index.ranked, touched)
     gone = [sid for sid, s in now.items() if s is None]
     with store.transaction() as conn:
+        token = swap_matches_token(conn, token)
+        if token is None:  # another process stored lists since this one read: its index is behind
+            raise _Moved
         for sid in gone:
             conn.execute(delete(matches).where(matches.c.stream_id == sid))
         _write_many(conn, index, lists)
         if seen is not None:
             clear_stale(conn, seen[0])
         textmodel.count_changes(conn, len(now))
-        token = new_matches_token(conn)
-    _keep_warm(store, embedder, token, index)
     vectorstore.attach(store, index)  # PostgreSQL: the changed streams' vectors (others unchanged)
+    _keep_warm(store, embedder, token, index)
     return len(lists) + len(gone)
 
 

@@ -153,21 +153,23 @@ def load(conn: Connection) -> Frozen | None:
         return None
     try:
         model = TextModel.from_bytes(bytes(row.body))
-    except (ValueError, KeyError, OSError):  # unreadable: treated as absent, refitted by the next update
+    except Exception:  # unreadable (truncated, foreign): treated as absent, refitted by the next update
         return None
     model.digest = row.digest
     return Frozen(row.digest, model.rows, model.dense, int(row.changed), model)
 
 
-def save(conn: Connection, model: TextModel) -> None:
-    """Store `model` as the one the stored lists were scored with (in the caller's transaction)."""
+def save(conn: Connection, model: TextModel) -> bool:
+    """Store `model` as the one the stored lists were scored with (in the caller's transaction);
+    False when it is the one already stored."""
     current = conn.execute(select(text_models.c.digest).where(text_models.c.name == NAME)).scalar()
     if current == model.digest:
-        return
+        return False
     conn.execute(delete(text_models).where(text_models.c.name == NAME))
     conn.execute(text_models.insert().values(name=NAME, digest=model.digest, rows=model.rows, changed=0,
                                              fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
                                              body=model.to_bytes()))
+    return True
 
 
 def count_changes(conn: Connection, n: int) -> None:

@@ -198,7 +198,8 @@ def _reduce_pruned(bound: Callable, exact: Callable, start: int, stop: int, k: i
     m = min(2 * kr, sample.shape[1])
     seed = np.argpartition(sample, sample.shape[1] - m, axis=1)[:, sample.shape[1] - m:] * step
     seed_v = exact(start, np.repeat(np.arange(rows), m), seed.ravel(), ctx).reshape(rows, m)
-    row_floor = np.partition(seed_v, m - kr, axis=1)[:, m - kr]
+    # fewer seeds than k (k above the sampled columns): no floor from them
+    row_floor = np.partition(seed_v, m - kr, axis=1)[:, m - kr] if m >= kr else np.full(rows, -np.inf, np.float32)
     if rows >= k and not np.isfinite(col_floor).all():  # first blocks: this block's k best-bounded pairs per column
         pick = np.argpartition(upper, rows - k, axis=0)[rows - k:]
         v = exact(start, pick.ravel(), np.tile(np.arange(cols), k), ctx).reshape(k, cols)
