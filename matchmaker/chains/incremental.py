@@ -43,7 +43,7 @@ from matchmaker.chains.discovery import (
     walk,
 )
 from matchmaker.matching import textmodel
-from matchmaker.matching.stored import _stored_lists
+from matchmaker.matching.stored import stored_lists
 from matchmaker.model import Organisation, Stream
 from matchmaker.store import Store, matches
 
@@ -360,7 +360,7 @@ def read_changes(store: Store, state: ChainState, stream_ids: Iterable[str],
         keys = set(ids) | holders
         for sid in ids:
             keys |= g.held_by.get(sid, set())
-        lists = _stored_lists(conn, sorted(keys))
+        lists = stored_lists(conn, sorted(keys))
     changes = Changes()
     for key, entries in lists.items():
         if (g.pairs.get(key) or None) != (entries or None):

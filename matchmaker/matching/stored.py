@@ -161,7 +161,8 @@ def refresh_matches(store: Store, index: MatchIndex, top: int = DEFAULT_TOP) -> 
     return total
 
 
-def _stored_lists(conn, ids: list[str]) -> dict[str, list[tuple[str, float]]]:
+def stored_lists(conn, ids: list[str]) -> dict[str, list[tuple[str, float]]]:
+    """The stored ranked lists of these streams: (counterpart, score), best first."""
     lists: dict[str, list[tuple[str, float]]] = {i: [] for i in ids}
     for row in conn.execute(select(matches).where(matches.c.stream_id.in_(ids)).order_by(matches.c.rank)):
         lists[row.stream_id].append((row.other_id, row.score))
