@@ -122,6 +122,17 @@ class Chosen(HnswSearch):  # what the matcher uses (matchmaker/matching/ann.py)
         super().__init__(v, threads=2)
 
 
+def latency(search, q: np.ndarray, k: int) -> tuple[float, float]:
+    """p50 and p95 in ms of one query at a time (`search.search(rows, k)`), the first 20 left out (warm-up)."""
+    times = []
+    for i in range(len(q)):
+        t0 = time.perf_counter()
+        search.search(q[i:i + 1], k)
+        times.append((time.perf_counter() - t0) * 1000)
+    times = times[20:]
+    return statistics.median(times), float(np.percentile(times, 95))
+
+
 def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray, sweep: bool = False) -> dict:
     gc.collect()
     before = rss_mb()
@@ -131,13 +142,7 @@ def measure(make, v: np.ndarray, q: np.ndarray, truth: np.ndarray, sweep: bool =
     found = index.search(q, 10)
     out["recall@10"] = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
     for k in (10, CANDIDATES):
-        lat = []
-        for i in range(len(q)):
-            t0 = time.perf_counter()
-            index.search(q[i:i + 1], k)
-            lat.append((time.perf_counter() - t0) * 1000)
-        lat = lat[20:]  # warm
-        out[f"k{k}_p50_ms"], out[f"k{k}_p95_ms"] = statistics.median(lat), float(np.percentile(lat, 95))
+        out[f"k{k}_p50_ms"], out[f"k{k}_p95_ms"] = latency(index, q, k)
     for ef in (128, 256) if sweep else ():  # the recall/latency trade of the search expansion
         index.expansion_search = ef
         found = index.search(q, 10)

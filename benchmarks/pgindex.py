@@ -23,7 +23,6 @@ Not named pgvector.py: a script's folder comes first on the import path, and wou
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from ann import QUERIES, exact_truth, vectors  # noqa: E402  (benchmarks/ann.py)
+from ann import QUERIES, exact_truth, latency, vectors  # noqa: E402  (benchmarks/ann.py)
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 from matchmaker.matching.ann import CANDIDATES  # noqa: E402
@@ -46,16 +45,6 @@ from matchmaker.settings import settings  # noqa: E402
 from matchmaker.store import Store  # noqa: E402
 
 MODEL = "bench#simulated"
-
-
-def latency(search: DatabaseSearch, q: np.ndarray, k: int) -> tuple[float, float]:
-    times = []
-    for i in range(len(q)):
-        t0 = time.perf_counter()
-        search.search(q[i:i + 1], k)
-        times.append((time.perf_counter() - t0) * 1000)
-    times = times[20:]  # warm
-    return statistics.median(times), float(np.percentile(times, 95))
 
 
 def run(url: str, n: int) -> None:

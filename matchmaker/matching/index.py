@@ -297,11 +297,20 @@ class MatchIndex:
 
             o_idx, o_val, n_idx, n_val = block_top_k(decide, n_o, n_n, top, block)
         self.ranked = Ranked(top, o_idx, o_val, n_idx, n_val)  # kept for row-by-row updates (rowupdate.py)
-        for mine, theirs, idx, val in ((self.offers, self.needs, o_idx, o_val), (self.needs, self.offers, n_idx, n_val)):
-            score = 1.0 / (1.0 + np.exp(-val.astype(np.float64)))
-            for i, stream in enumerate(mine.streams):
-                result[stream.id] = [(theirs.streams[j].id, float(p)) for j, p in zip(idx[i], score[i]) if j >= 0]
+        result.update(self.ranked_lists())
         return result
+
+    def ranked_lists(self, ids: set[str] | None = None) -> dict[str, list[tuple[str, float]]]:
+        """The lists in self.ranked (of these streams, or all) as (counterpart id, score), best first."""
+        ranked = self.ranked
+        out: dict[str, list[tuple[str, float]]] = {}
+        for mine, theirs, idx, val in ((self.offers, self.needs, ranked.o_idx, ranked.o_val),
+                                       (self.needs, self.offers, ranked.n_idx, ranked.n_val)):
+            rows = range(len(mine.streams)) if ids is None else [i for i, s in enumerate(mine.streams) if s.id in ids]
+            for i in rows:
+                score = 1.0 / (1.0 + np.exp(-val[i].astype(np.float64)))
+                out[mine.streams[i].id] = [(theirs.streams[j].id, float(p)) for j, p in zip(idx[i], score) if j >= 0]
+        return out
 
     def decision(self, o: StreamFeatures, n: StreamFeatures, aligned: bool = False) -> np.ndarray:
         """The weights' linear decision (monotone in the score); same organisation is -inf."""
@@ -309,18 +318,6 @@ class MatchIndex:
         o_org, n_org = (o.org[:, None], n.org[:, None]) if aligned else (o.org[:, None], n.org[None, :])
         decision[(o_org == n_org) & (o_org >= 0)] = -np.inf
         return decision
-
-    def explain_many(self, stream_id: str, others: list[str]) -> list[Match]:
-        """Full matches of one stored stream with the given counterparts, best first."""
-        one = self.take([stream_id])
-        rest = self.take(others)
-        if one.streams[0].direction == "offer":
-            score, comps = self.score(one, rest)
-            found = self._matches(one, rest, [(0, j) for j in range(len(others))], score, comps)
-        else:
-            score, comps = self.score(rest, one)
-            found = self._matches(rest, one, [(i, 0) for i in range(len(others))], score, comps)
-        return sorted(found, key=lambda m: -m.score)
 
     def explain_lists(self, lists: dict[str, list[tuple[str, float]]], chunk: int = 20000) -> dict[str, list[Match]]:
         """Full matches for many ranked lists at once, each keeping its ranking's score: the

@@ -240,15 +240,3 @@ def _gain(idx: np.ndarray, val: np.ndarray, scores: np.ndarray, entrants: np.nda
             val[owner] = np.insert(val[owner], at, scores[e, owner])[:-1]
             gained.add(streams[owner].id)
     return gained
-
-
-def lists(index: MatchIndex, ranked: Ranked, ids: set[str]) -> dict[str, list[tuple[str, float]]]:
-    """The ranked lists of these streams as all_pairs gives them: (counterpart id, score)."""
-    out: dict[str, list[tuple[str, float]]] = {}
-    for mine, theirs, idx, val in ((index.offers, index.needs, ranked.o_idx, ranked.o_val),
-                                   (index.needs, index.offers, ranked.n_idx, ranked.n_val)):
-        for i, stream in enumerate(mine.streams):
-            if stream.id in ids:
-                score = 1.0 / (1.0 + np.exp(-val[i].astype(np.float64)))
-                out[stream.id] = [(theirs.streams[j].id, float(p)) for j, p in zip(idx[i], score) if j >= 0]
-    return out

@@ -15,7 +15,7 @@ import json
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from matchmaker.freshness import clear_stale, matches_token, new_matches_token, stale, swap_matches_token
 from matchmaker.matching import index as index_module
@@ -23,7 +23,7 @@ from matchmaker.matching import rowupdate, textmodel, vectorstore
 from matchmaker.matching.embedding import Embedder, load_embedder
 from matchmaker.matching.index import Match, MatchIndex
 from matchmaker.matching.weights import current_weights
-from matchmaker.store import Store, matches
+from matchmaker.store import Store, matches, streams
 
 DEFAULT_TOP = 10
 ROW_UPDATE_MAX = 0.01  # above this share of the streams changed at once, ranking all pairs again is cheaper
@@ -103,22 +103,6 @@ class _Moved(Exception):
 def _sync_lock(store: Store) -> threading.RLock:
     with _WARM_LOCK:
         return _SYNC_LOCKS.setdefault(store.url, threading.RLock())
-
-
-def _details(index: MatchIndex, stream_id: str, pairs: list[tuple[str, float]]) -> list[Match]:
-    """Explanations for a ranked list, keeping the ranking's own scores: a list stores exactly
-    what all-pairs ranked, so an incremental update and a full refresh store the same numbers."""
-    found = index.explain_many(stream_id, [o for o, _ in pairs]) if pairs else []
-    for m, (_, score) in zip(found, pairs):
-        m.score = round(float(score), 4)
-    return found
-
-
-def _write(conn, stream_id: str, found: list[Match]) -> None:
-    conn.execute(delete(matches).where(matches.c.stream_id == stream_id))
-    rows = _rows(stream_id, found)
-    if rows:
-        conn.execute(matches.insert(), rows)
 
 
 def _rows(stream_id: str, found: list[Match]) -> list[dict]:
@@ -226,7 +210,7 @@ def _sync_once(store: Store, embedder: Embedder | None, top: int | None, changed
     with store.engine.connect() as conn:
         stored = _stored_ranking(conn)
     top = top or max([DEFAULT_TOP, *map(len, stored.values())])
-    refit = frozen is not None and frozen.drifted(len(store.streams()), len(changed))
+    refit = frozen is not None and frozen.drifted(_stream_count(store), len(changed))
     index = index or build_index(store, embedder, refit=refit)
     fresh = index.all_pairs(top)
     redo = [sid for sid, pairs in fresh.items()
@@ -265,7 +249,7 @@ def _sync_rows(store: Store, embedder: Embedder, warm: MatchIndex, changed: set[
     orgs = [o for o in (store.organisation(oid) for oid in sorted({s.org_id for s in now.values() if s})) if o]
     index, moved = rowupdate.updated(warm, now, orgs)
     index.ranked, touched = rowupdate.rerank(warm, index, moved)
-    lists = rowupdate.lists(index, index.ranked, touched)
+    lists = index.ranked_lists(touched)
     gone = [sid for sid, s in now.items() if s is None]
     with store.transaction() as conn:
         token = swap_matches_token(conn, token)
@@ -280,6 +264,11 @@ def _sync_rows(store: Store, embedder: Embedder, warm: MatchIndex, changed: set[
     vectorstore.attach(store, index)  # PostgreSQL: the changed streams' vectors (others unchanged)
     _keep_warm(store, embedder, token, index)
     return len(lists) + len(gone)
+
+
+def _stream_count(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(streams)).scalar() or 0)
 
 
 def is_stale(store: Store) -> bool:
